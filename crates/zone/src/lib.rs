@@ -16,13 +16,16 @@
 //! them to hickory-proto records for the server.
 
 pub mod algorithm;
+pub mod keys;
 pub mod lexer;
 pub mod name;
+pub mod nsec3;
 pub mod parser;
 pub mod rdata;
 pub mod record;
 pub mod rtype;
 pub mod writer;
+pub mod zone;
 
 pub use algorithm::Algorithm;
 pub use name::Name;
