@@ -1,1 +1,40 @@
-fn main() {}
+//! `dnslab`: the command-line front end. It parses arguments, starts
+//! logging, runs one command from the library crates and maps the outcome
+//! to an exit status:
+//!
+//! - 0: done (for `zone verify`: no findings),
+//! - 1: the command ran and found problems (`zone verify` findings),
+//! - 2: the command could not run (bad input, unreadable file, bad key).
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    init_logging(args.verbose);
+    match commands::run(args.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("dnslab: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_env("DNSLAB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -129,6 +129,10 @@ impl<'a> Lexer<'a> {
                                 None | Some(b'\n') => {
                                     return Some(Err((LexError::UnterminatedQuote, line, column)));
                                 }
+                                // An escaped line break does not continue a string.
+                                Some(b'\\') if text.get(i + 1) == Some(&b'\n') => {
+                                    return Some(Err((LexError::UnterminatedQuote, line, column)));
+                                }
                                 Some(b'\\') => i += 2,
                                 Some(b'"') => break,
                                 Some(_) => i += 1,
@@ -152,6 +156,8 @@ impl<'a> Lexer<'a> {
                         while let Some(&b) = text.get(i) {
                             match b {
                                 b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
+                                // Never step over a line break: the line count must stay right.
+                                b'\\' if text.get(i + 1) == Some(&b'\n') => i += 1,
                                 b'\\' => i = (i + 2).min(text.len()),
                                 _ => i += 1,
                             }

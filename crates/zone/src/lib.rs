@@ -16,6 +16,7 @@
 //! them to hickory-proto records for the server.
 
 pub mod algorithm;
+pub mod hickory;
 pub mod keys;
 pub mod lexer;
 pub mod name;
@@ -24,6 +25,8 @@ pub mod parser;
 pub mod rdata;
 pub mod record;
 pub mod rtype;
+pub mod sign;
+pub mod verify;
 pub mod writer;
 pub mod zone;
 

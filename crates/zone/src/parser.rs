@@ -39,6 +39,8 @@ pub enum ZoneFileErrorKind {
         directive: &'static str,
         what: &'static str,
     },
+    #[error("unexpected {0:?} after the directive's argument")]
+    ExtraArgument(String),
     #[error("$INCLUDE of {0:?} would include itself again")]
     IncludeLoop(PathBuf),
     #[error("class {found} differs from the zone's class {expected}")]
@@ -178,6 +180,21 @@ fn read_text(
         if !entry.blank_owner && !first.quoted && first.text.first() == Some(&b'$') {
             let directive = first.text;
             let arg = tokens.get(1);
+            // $INCLUDE takes a file and an optional origin; the others one argument.
+            let max_args = if directive.eq_ignore_ascii_case(b"$INCLUDE") {
+                3
+            } else {
+                2
+            };
+            let known = [&b"$ORIGIN"[..], b"$TTL", b"$INCLUDE"]
+                .iter()
+                .any(|d| directive.eq_ignore_ascii_case(d));
+            if let Some(extra) = tokens.get(max_args).filter(|_| known) {
+                return Err(err_tok(
+                    extra,
+                    ZoneFileErrorKind::ExtraArgument(String::from_utf8_lossy(extra.text).into()),
+                ));
+            }
             if directive.eq_ignore_ascii_case(b"$ORIGIN") {
                 let arg = arg.ok_or_else(|| {
                     err_tok(
@@ -257,7 +274,7 @@ fn read_text(
         };
 
         let mut ttl = None;
-        let mut class = None;
+        let mut class: Option<(Class, Token<'_>)> = None;
         let rtype = loop {
             let Some(t) = tokens.get(i) else {
                 let last = tokens.last().unwrap_or(&first);
@@ -277,11 +294,11 @@ fn read_text(
                 })?);
                 continue;
             }
-            if class.is_none() {
-                if let Some(c) = Class::from_text(t.text) {
-                    class = Some(c);
-                    continue;
-                }
+            if class.is_none()
+                && let Some(c) = Class::from_text(t.text)
+            {
+                class = Some((c, *t));
+                continue;
             }
             break Rtype::from_text(t.text).ok_or_else(|| {
                 err_tok(
@@ -292,11 +309,12 @@ fn read_text(
         };
         let type_token = tokens[i - 1];
 
-        let class = class.or(state.class).unwrap_or(Class::IN);
+        let class_token = class.map(|(_, t)| t).unwrap_or(type_token);
+        let class = class.map(|(c, _)| c).or(state.class).unwrap_or(Class::IN);
         match state.class {
             Some(expected) if expected != class => {
                 return Err(err_tok(
-                    &type_token,
+                    &class_token,
                     ZoneFileErrorKind::ClassMismatch {
                         found: class,
                         expected,

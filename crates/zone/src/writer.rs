@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Writes records in the order given, one a line.
-pub fn write_records<'a, W: Write>(
+pub fn write_records<'a, W: Write + ?Sized>(
     out: &mut W,
     records: impl IntoIterator<Item = &'a Record>,
 ) -> io::Result<()> {
@@ -26,9 +26,11 @@ pub fn write_records<'a, W: Write>(
 
 /// Sorts records into zone order with the apex SOA (and its RRSIGs) first,
 /// then writes them.
-pub fn write_zone<W: Write>(out: &mut W, records: &[Record]) -> io::Result<()> {
+pub fn write_zone<W: Write + ?Sized>(out: &mut W, records: &[Record]) -> io::Result<()> {
     let mut sorted: Vec<&Record> = records.iter().collect();
-    sorted.sort_by(|a, b| a.zone_cmp(b));
+    if !records.windows(2).all(|w| w[0].zone_cmp(&w[1]).is_le()) {
+        sorted.sort_by(|a, b| a.zone_cmp(b));
+    }
     let is_soa_set = |r: &Record| r.rtype == Rtype::SOA || r.covered_type() == Some(Rtype::SOA);
     let apex = sorted
         .iter()
@@ -39,8 +41,33 @@ pub fn write_zone<W: Write>(out: &mut W, records: &[Record]) -> io::Result<()> {
         .partition(|r| is_soa_set(r) && apex.as_ref().is_some_and(|a| a.eq_ignore_case(&r.owner)));
     let mut buffered = io::BufWriter::with_capacity(1 << 20, out);
     write_records(&mut buffered, first)?;
-    write_records(&mut buffered, rest)?;
+    write_in_parallel(&mut buffered, &rest)?;
     buffered.flush()
+}
+
+/// Formats batches of records on all cores and writes them in order; the
+/// batch size bounds the memory used for text.
+fn write_in_parallel<W: Write + ?Sized>(out: &mut W, records: &[&Record]) -> io::Result<()> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 4096;
+    const BATCH: usize = CHUNK * 16;
+    for batch in records.chunks(BATCH) {
+        let texts: Vec<String> = batch
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut text = String::with_capacity(chunk.len() * 128);
+                for record in chunk {
+                    use std::fmt::Write as _;
+                    let _ = writeln!(text, "{record}");
+                }
+                text
+            })
+            .collect();
+        for text in texts {
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a file atomically: a temporary file in the same directory,

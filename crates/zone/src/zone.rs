@@ -67,6 +67,16 @@ impl Zone {
             });
         }
         sort_records(&mut records);
+        Zone::from_sorted(apex, records)
+    }
+
+    /// As [`Zone::new`] for records already in zone order without
+    /// duplicates and all within the zone (the signer builds them so).
+    pub fn from_sorted(apex: Name, records: Vec<Record>) -> Result<Zone, ZoneError> {
+        debug_assert!(
+            records.windows(2).all(|w| w[0].zone_cmp(&w[1]).is_lt()),
+            "records not in zone order"
+        );
         let soa_count = records
             .iter()
             .filter(|r| r.rtype == Rtype::SOA && r.owner.eq_ignore_case(&apex))

@@ -40,7 +40,7 @@ impl DigestType {
     }
 
     /// Digest length in octets.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         self.algorithm().output_len()
     }
 }
@@ -57,7 +57,7 @@ pub fn digest(owner: &Name, dnskey_rdata: &[u8], digest_type: DigestType) -> Vec
 pub fn ds_rdata(owner: &Name, dnskey_rdata: &[u8], digest_type: DigestType) -> Vec<u8> {
     let tag = crate::rdata::view::key_tag(dnskey_rdata);
     let algorithm = dnskey_rdata.get(3).copied().unwrap_or(0);
-    let mut d = Vec::with_capacity(4 + digest_type.len());
+    let mut d = Vec::with_capacity(4 + digest_type.digest_len());
     d.extend_from_slice(&tag.to_be_bytes());
     d.push(algorithm);
     d.push(digest_type as u8);

@@ -7,12 +7,14 @@
 //! `K<zone>+<alg>+<tag>.private` the private key (`Private-key-format:
 //! v1.3`), created with mode 0600.
 
+pub mod bind;
 pub mod crypto;
 pub mod ds;
 
 use crate::algorithm::Algorithm;
 use crate::name::Name;
 use crate::rdata::view::{Dnskey, key_tag};
+pub use bind::{KeyFileError, KeyFilePaths, load_key_dir};
 pub use crypto::{CryptoError, PrivateKey, RsaComponents};
 
 /// BIND's key timing metadata (seconds since the epoch), as kept in

@@ -88,8 +88,16 @@ pub fn parse_ttl(text: &[u8]) -> Option<u32> {
     u32::try_from(total).ok()
 }
 
+/// Decodes hexadecimal digits (either case); `None` for odd lengths or
+/// other characters.
+pub fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    decode_hex_into(text, &mut out)?;
+    Some(out)
+}
+
 pub(crate) fn decode_hex_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     for pair in text.chunks_exact(2) {
@@ -283,15 +291,31 @@ impl Field {
                     .iter()
                     .flat_map(|t| t.text.iter().copied())
                     .collect();
+                let valid_char = |c: &u8| {
+                    if self == Field::HexRest {
+                        c.is_ascii_hexdigit()
+                    } else {
+                        c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')
+                    }
+                };
+                // Point at the token with the bad character, else the last one
+                // (the data as a whole has the wrong length).
+                let culprit = || {
+                    let i = tokens[at..]
+                        .iter()
+                        .position(|t| !t.text.iter().all(valid_char))
+                        .map_or(tokens.len() - 1, |i| at + i);
+                    RdataError::invalid(i, what, tokens[i].text)
+                };
                 if self == Field::HexRest {
                     // CDS delete (RFC 8078) and friends write a lone `0`.
                     if joined != b"0" {
-                        decode_hex_into(&joined, wire).ok_or_else(|| bad(what))?;
+                        decode_hex_into(&joined, wire).ok_or_else(culprit)?;
                     } else {
                         wire.push(0);
                     }
                 } else {
-                    let decoded = BASE64.decode(&joined).map_err(|_| bad(what))?;
+                    let decoded = BASE64.decode(&joined).map_err(|_| culprit())?;
                     wire.extend_from_slice(&decoded);
                 }
                 return Ok(tokens.len());
@@ -383,9 +407,15 @@ impl Field {
             Field::U32 | Field::Ttl | Field::Time | Field::Ipv4 => fixed(4),
             Field::Ipv6 => fixed(16),
             Field::Name => DomainName::read_wire(wire).ok().map(|(_, n)| n),
-            Field::CharString | Field::Salt | Field::CaaTag => {
+            Field::CharString | Field::Salt => {
                 let len = *wire.first()? as usize;
                 fixed(1 + len)
+            }
+            Field::CaaTag => {
+                // RFC 8659 §4.1: a non-empty tag of letters and digits.
+                let len = *wire.first()? as usize;
+                let tag = wire.get(1..1 + len)?;
+                (len > 0 && tag.iter().all(u8::is_ascii_alphanumeric)).then_some(1 + len)
             }
             Field::NextHashed => {
                 let len = *wire.first()? as usize;

@@ -14,7 +14,7 @@ pub mod view;
 
 use crate::lexer::Token;
 use crate::rtype::Rtype;
-pub use field::{Field, decode_type_bitmap, encode_type_bitmap, parse_ttl};
+pub use field::{Field, decode_hex, decode_type_bitmap, encode_type_bitmap, parse_ttl};
 
 /// Why a record's data could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +30,8 @@ pub enum RdataErrorKind {
     Trailing { found: String },
     #[error("generic data says {declared} octets but has {actual}")]
     GenericLength { declared: usize, actual: usize },
+    #[error("the generic data is not valid {rtype} data")]
+    GenericMismatch { rtype: String },
     #[error("record data is {0} octets; at most 65535 fit")]
     TooLong(usize),
 }
@@ -126,7 +128,17 @@ pub fn parse(
         .first()
         .is_some_and(|t| !t.quoted && t.text == b"\\#")
     {
-        return parse_generic(tokens);
+        let wire = parse_generic(tokens)?;
+        // RFC 3597 §5: generic data for a known type must still be valid data of that type.
+        if !check_wire(rtype, &wire) {
+            return Err(RdataError {
+                token: 0,
+                kind: RdataErrorKind::GenericMismatch {
+                    rtype: rtype.to_string(),
+                },
+            });
+        }
+        return Ok(wire);
     }
     let Some(fields) = layout(rtype) else {
         let found = tokens.first().map(|t| t.text).unwrap_or(b"");

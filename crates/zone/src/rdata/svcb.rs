@@ -177,11 +177,11 @@ pub(super) fn params_len(wire: &[u8]) -> Option<usize> {
         }
         let value = wire.get(at + 4..at + 4 + len)?;
         let fixed_ok = match key {
-            0 => len % 2 == 0 && len > 0,
+            0 => len.is_multiple_of(2) && len > 0,
             2 => len == 0,
             3 => len == 2,
-            4 => len % 4 == 0 && len > 0,
-            6 => len % 16 == 0 && len > 0,
+            4 => len.is_multiple_of(4) && len > 0,
+            6 => len.is_multiple_of(16) && len > 0,
             1 => {
                 let mut p = 0;
                 while p < value.len() {

@@ -122,8 +122,8 @@ fn written_forms_are_the_usual_ones() {
         .1,
         "A 13 2 3600 20261201000000 20261120000000 12345 example. c2lnbmF0dXJl"
     );
-    // A malformed DNSKEY given generically is written generically.
-    assert_eq!(round_trip(Rtype::DNSKEY, "\\# 2 0101").1, "\\# 2 0101");
+    // Unknown types are written generically, with upper-case hex.
+    assert_eq!(round_trip(Rtype(65280), "\\# 2 0a0b").1, "\\# 2 0A0B");
 }
 
 #[test]
@@ -140,10 +140,15 @@ fn errors_point_at_the_token() {
     assert_eq!(parse(Rtype::A, &tokens, None).unwrap_err().token, 0);
     let mut lexer = Lexer::new(b"\\# 3 0a0000");
     lexer.next_entry(&mut tokens).unwrap().unwrap();
+    let err = parse(Rtype::A, &tokens, None).unwrap_err();
     assert!(
-        parse(Rtype::A, &tokens, None).is_ok(),
-        "RFC 3597 form is accepted even when wrong for the type"
+        matches!(err.kind, RdataErrorKind::GenericMismatch { .. }),
+        "RFC 3597 §5: generic data must fit the known type"
     );
+    let mut lexer = Lexer::new(b"( AAAA\n  B!B= )");
+    lexer.next_entry(&mut tokens).unwrap().unwrap();
+    let err = parse(Rtype::OPENPGPKEY, &tokens, None).unwrap_err();
+    assert_eq!(err.token, 1, "the token with the bad character");
 }
 
 #[test]

@@ -1,0 +1,173 @@
+//! Command-line syntax.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dnslab",
+    version,
+    about = "Hands-on DNSSEC workshops: signed lab DNS trees, trainee zones, grading"
+)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug); DNSLAB_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// DNSSEC keys: generate, DS records.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Zone files: check, sign, verify.
+    #[command(subcommand)]
+    Zone(ZoneCommand),
+    /// Generate keys, sign a sample zone and verify it, in a temporary directory.
+    Demo(DemoArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Generate a key pair in BIND's format; prints the key's base name.
+    Generate(KeyGenerateArgs),
+    /// Print the DS record (or CDS/CDNSKEY with --cds) for a key.
+    Ds(KeyDsArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlgorithmArg {
+    #[value(name = "ECDSAP256SHA256", alias = "13", alias = "ecdsap256sha256")]
+    Ecdsap256sha256,
+    #[value(name = "ECDSAP384SHA384", alias = "14", alias = "ecdsap384sha384")]
+    Ecdsap384sha384,
+    #[value(name = "ED25519", alias = "15", alias = "ed25519")]
+    Ed25519,
+}
+
+#[derive(Args, Debug)]
+pub struct KeyGenerateArgs {
+    /// The zone the key is for.
+    #[arg(long)]
+    pub zone: String,
+    #[arg(long, value_enum, default_value = "ECDSAP256SHA256")]
+    pub algorithm: AlgorithmArg,
+    /// Make a key-signing key (flags 257, SEP).
+    #[arg(long)]
+    pub ksk: bool,
+    /// Directory for the .key and .private files.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestArg {
+    #[value(name = "SHA256", alias = "sha256", alias = "2")]
+    Sha256,
+    #[value(name = "SHA384", alias = "sha384", alias = "4")]
+    Sha384,
+    #[value(name = "SHA1", alias = "sha1", alias = "1")]
+    Sha1,
+}
+
+#[derive(Args, Debug)]
+pub struct KeyDsArgs {
+    /// The key's .key file.
+    pub keyfile: PathBuf,
+    #[arg(long, value_enum, default_value = "SHA256")]
+    pub digest: DigestArg,
+    /// Print CDS and CDNSKEY records (RFC 7344) instead of DS.
+    #[arg(long)]
+    pub cds: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ZoneCommand {
+    /// Read a zone file and report the first error with file:line:column.
+    Check(ZoneCheckArgs),
+    /// Sign a zone with the keys in a directory.
+    Sign(ZoneSignArgs),
+    /// Verify a signed zone: every finding with an id and an explanation.
+    Verify(ZoneVerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ZoneCheckArgs {
+    pub zonefile: PathBuf,
+    /// The zone's name (the origin for relative names).
+    #[arg(long)]
+    pub origin: String,
+    /// Write the zone back in canonical order to this file.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerialArg {
+    Keep,
+    Increment,
+    Unixtime,
+}
+
+#[derive(Args, Debug)]
+pub struct ZoneSignArgs {
+    pub zonefile: PathBuf,
+    #[arg(long)]
+    pub origin: String,
+    /// Directory with the zone's K<zone>+<alg>+<tag>.key/.private files.
+    #[arg(long, default_value = ".")]
+    pub keys: PathBuf,
+    /// Use NSEC3 (RFC 5155) instead of NSEC.
+    #[arg(long)]
+    pub nsec3: bool,
+    /// NSEC3 extra iterations (RFC 9276: 0).
+    #[arg(long, default_value_t = 0, requires = "nsec3")]
+    pub iterations: u16,
+    /// NSEC3 salt in hex, or - for none (RFC 9276: none).
+    #[arg(long, default_value = "-", requires = "nsec3")]
+    pub salt: String,
+    /// NSEC3 opt-out: leave insecure delegations out of the chain.
+    #[arg(long, requires = "nsec3")]
+    pub opt_out: bool,
+    /// Signature inception: now-1h, +1d, YYYYMMDDHHMMSS or epoch seconds.
+    #[arg(long, default_value = "now-1h", allow_hyphen_values = true)]
+    pub inception: String,
+    /// Signature expiration, as --inception.
+    #[arg(long, default_value = "now+14d", allow_hyphen_values = true)]
+    pub expiration: String,
+    #[arg(long, value_enum, default_value = "keep")]
+    pub serial: SerialArg,
+    /// Time at which key timing metadata is evaluated (default: now).
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub now: String,
+    /// Output file (default: ZONEFILE.signed).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ZoneVerifyArgs {
+    pub zonefile: PathBuf,
+    #[arg(long)]
+    pub origin: String,
+    /// The time to check validity at: now, now+7d, YYYYMMDDHHMMSS, epoch seconds.
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub time: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Keep the files in this directory instead of a temporary one.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}

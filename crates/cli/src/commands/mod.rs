@@ -1,0 +1,33 @@
+//! One module per command group; each turns parsed arguments into calls
+//! to the library crates and decides the exit status.
+
+mod demo;
+mod key;
+mod zone;
+
+use crate::cli::{Command, KeyCommand, ZoneCommand};
+use std::process::ExitCode;
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Key(KeyCommand::Generate(args)) => key::generate(&args),
+        Command::Key(KeyCommand::Ds(args)) => key::ds(&args),
+        Command::Zone(ZoneCommand::Check(args)) => zone::check(&args),
+        Command::Zone(ZoneCommand::Sign(args)) => zone::sign(&args),
+        Command::Zone(ZoneCommand::Verify(args)) => zone::verify(&args),
+        Command::Demo(args) => demo::run(&args),
+    }
+}
+
+/// Reads a domain name given on the command line.
+pub(crate) fn parse_zone_name(text: &str) -> anyhow::Result<dnslab_zone::Name> {
+    dnslab_zone::Name::parse_absolute(text)
+        .map_err(|e| anyhow::anyhow!("invalid zone name {text:?}: {e}"))
+}
+
+/// Reads a time argument relative to now.
+pub(crate) fn parse_time(option: &str, text: &str, now: i64) -> anyhow::Result<i64> {
+    dnslab_zone::rdata::time::parse_time_arg(text, now).ok_or_else(|| {
+        anyhow::anyhow!("invalid {option} {text:?}: use now, now+14d, -1h, YYYYMMDDHHMMSS or seconds since the epoch")
+    })
+}
