@@ -25,8 +25,29 @@ pub enum Command {
     /// Zone files: check, sign, verify.
     #[command(subcommand)]
     Zone(ZoneCommand),
+    /// Serve pre-signed zones as an authoritative server (UDP and TCP).
+    Serve(ServeArgs),
     /// Generate keys, sign a sample zone and verify it, in a temporary directory.
     Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// A zone to serve, as ORIGIN=FILE (repeat for several zones).
+    #[arg(long = "zone", value_name = "ORIGIN=FILE", required = true)]
+    pub zones: Vec<String>,
+    /// Address and port to answer on, UDP and TCP (repeat for several).
+    #[arg(long = "listen", value_name = "ADDR:PORT", required = true)]
+    pub listen: Vec<std::net::SocketAddr>,
+    /// Networks allowed to transfer zones with AXFR.
+    #[arg(long = "axfr-allow", value_name = "CIDR", default_values = ["127.0.0.0/8", "::1/128"])]
+    pub axfr_allow: Vec<String>,
+    /// UDP worker threads per address (default: the number of cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seconds between checks of the zone files for changes.
+    #[arg(long, default_value_t = 1.0)]
+    pub watch_interval: f64,
 }
 
 #[derive(Subcommand, Debug)]

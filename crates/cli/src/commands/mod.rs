@@ -3,6 +3,7 @@
 
 mod demo;
 mod key;
+mod serve;
 mod zone;
 
 use crate::cli::{Command, KeyCommand, ZoneCommand};
@@ -15,6 +16,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Zone(ZoneCommand::Check(args)) => zone::check(&args),
         Command::Zone(ZoneCommand::Sign(args)) => zone::sign(&args),
         Command::Zone(ZoneCommand::Verify(args)) => zone::verify(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }

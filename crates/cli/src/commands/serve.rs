@@ -1,0 +1,87 @@
+//! `dnslab serve`: the authoritative server for pre-signed zones.
+
+use crate::cli::ServeArgs;
+use anyhow::Context;
+use dnslab_server::server::{self, ServerConfig, Shared, ZoneSource};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn zone_source(text: &str) -> anyhow::Result<ZoneSource> {
+    let (origin, file) = text.split_once('=').ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --zone {text:?}: give ORIGIN=FILE, e.g. --zone example.=example.zone.signed"
+        )
+    })?;
+    Ok(ZoneSource {
+        origin: super::parse_zone_name(origin)?,
+        file: file.into(),
+    })
+}
+
+fn run_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let zones = args
+        .zones
+        .iter()
+        .map(|z| zone_source(z))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let axfr_allow = args
+        .axfr_allow
+        .iter()
+        .map(|c| {
+            c.parse().with_context(|| {
+                format!("invalid --axfr-allow {c:?}: give a network such as 127.0.0.0/8")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    if threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    if !(args.watch_interval > 0.0 && args.watch_interval.is_finite()) {
+        anyhow::bail!("--watch-interval must be a positive number of seconds");
+    }
+    Ok(ServerConfig {
+        zones,
+        listen: args.listen.clone(),
+        axfr_allow,
+        threads,
+        watch_interval: Duration::from_secs_f64(args.watch_interval),
+    })
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = run_config(args)?;
+    let shared = Shared::load(&config)?;
+    for zone in shared.zones.load().zones() {
+        tracing::info!(zone = %zone.apex(), serial = zone.soa().serial, records = zone.zone.records.len(), "zone loaded");
+    }
+    // TCP and the file watcher run on a small runtime; UDP has its own threads.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads.clamp(1, 2))
+        .enable_all()
+        .thread_name("dnslab-serve")
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(server::run(config, shared, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
