@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// Seconds between checks of the zone files for changes.
     #[arg(long, default_value_t = 1.0)]
     pub watch_interval: f64,
+    /// Benchmarks only: serve UDP through hickory-server's own UDP path.
+    #[arg(long, hide = true)]
+    pub udp_via_hickory: bool,
 }
 
 #[derive(Subcommand, Debug)]

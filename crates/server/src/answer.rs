@@ -542,3 +542,7 @@ impl<'z> Lookup<'_, 'z> {
 fn cname_target(record: &Record) -> Option<Name> {
     Name::read_wire(&record.rdata).ok().map(|(n, _)| n)
 }
+
+#[cfg(test)]
+#[path = "answer_tests.rs"]
+mod tests;

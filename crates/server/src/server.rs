@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub threads: usize,
     /// How often zone files are checked for changes.
     pub watch_interval: Duration,
+    /// Serve UDP through hickory-server instead of dnslab's own loop; kept
+    /// so that the benchmark can compare the two (docs/architecture.md).
+    pub udp_via_hickory: bool,
 }
 
 /// Why serving could not start or a zone could not load.

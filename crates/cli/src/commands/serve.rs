@@ -50,6 +50,7 @@ fn run_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         axfr_allow,
         threads,
         watch_interval: Duration::from_secs_f64(args.watch_interval),
+        udp_via_hickory: args.udp_via_hickory,
     })
 }
 
