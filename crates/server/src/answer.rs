@@ -99,19 +99,25 @@ pub fn answer<'z>(zones: &'z ZoneSet, query: &Query) -> Answer<'z> {
     };
     let mut name = query.qname.clone();
     let mut seen: Vec<Name> = Vec::new();
-    for _ in 0..MAX_CNAME_HOPS {
+    let mut zone = zone;
+    for hop in 0..MAX_CNAME_HOPS {
         let lower = name.to_lowercase();
+        if hop > 0 {
+            // A CNAME may lead into another zone this server holds.
+            match pick_zone(zones, lower.as_wire(), query.qtype) {
+                Some(z) => zone = z,
+                None => break,
+            }
+        }
         let mut step = Lookup {
             zone,
             dnssec: query.dnssec_ok(),
             qtype: query.qtype,
+            following: hop > 0,
             out: &mut out,
         };
         match step.run(&name, lower.as_wire()) {
-            Some(target)
-                if target.is_subdomain_of(zone.apex())
-                    && !seen.iter().any(|n| n.eq_ignore_case(&target)) =>
-            {
+            Some(target) if !seen.iter().any(|n| n.eq_ignore_case(&target)) => {
                 seen.push(name);
                 name = target;
             }
@@ -142,6 +148,8 @@ struct Lookup<'a, 'z> {
     zone: &'z ZoneIndex,
     dnssec: bool,
     qtype: Rtype,
+    /// Looking up a CNAME target: the answer's AA flag is already decided.
+    following: bool,
     out: &'a mut Answer<'z>,
 }
 
@@ -244,17 +252,19 @@ impl<'z> Lookup<'_, 'z> {
             return;
         };
         let ttl = zone.soa().minimum.min(set.records[0].ttl);
-        for r in set.records {
-            self.out.authority.push(if r.ttl == ttl {
+        let with_ttl = |r: &'z Record| {
+            if r.ttl == ttl {
                 Rr::Zone(r)
             } else {
                 Rr::Made(Record { ttl, ..r.clone() })
-            });
-        }
+            }
+        };
+        self.out.authority.extend(set.records.iter().map(with_ttl));
         if self.dnssec {
+            // The RRSIG's TTL follows its RRset's; its original TTL field stays.
             self.out
                 .authority
-                .extend(set.signatures.iter().map(Rr::Zone));
+                .extend(set.signatures.iter().map(with_ttl));
         }
     }
 
@@ -270,16 +280,29 @@ impl<'z> Lookup<'_, 'z> {
             }
             return None;
         }
-        if let Some(set) = zone.rrset(node, self.qtype) {
+        if self.qtype == Rtype::RRSIG {
+            // Every signature at the name (there is no single RRSIG RRset).
+            let sigs = zone.signatures_at(node);
+            if !sigs.is_empty() {
+                self.out.answer.extend(
+                    sigs.iter()
+                        .filter(|r| r.rtype == Rtype::RRSIG)
+                        .map(Rr::Zone),
+                );
+                return None;
+            }
+        } else if let Some(set) = zone.rrset(node, self.qtype) {
             Self::push_set(&mut self.out.answer, set, self.dnssec);
-            self.additional_for(set);
+            if self.qtype == Rtype::NS {
+                self.name_server_addresses(set);
+            }
             return None;
         }
         if node.kind != NameKind::Delegation
             && let Some(cname) = zone.rrset(node, Rtype::CNAME)
         {
             Self::push_set(&mut self.out.answer, cname, self.dnssec);
-            return cname_target(&cname.records[0]);
+            return self.follow(&cname.records[0]);
         }
         self.nodata(qname, node);
         None
@@ -372,6 +395,22 @@ impl<'z> Lookup<'_, 'z> {
     fn wildcard(&mut self, qname: &Name, ce: &Name, wild: Node) -> Option<Name> {
         let zone = self.zone;
         let dnssec = self.dnssec;
+        if self.qtype == Rtype::RRSIG {
+            let sigs = zone
+                .signatures_at(wild)
+                .iter()
+                .filter(|r| r.rtype == Rtype::RRSIG);
+            self.out.answer.extend(sigs.map(|r| {
+                Rr::Made(Record {
+                    owner: qname.clone(),
+                    ..r.clone()
+                })
+            }));
+            if dnssec {
+                self.wildcard_answer_proof(qname, ce);
+            }
+            return None;
+        }
         let set = zone.rrset(wild, self.qtype);
         let cname = if set.is_none() {
             zone.rrset(wild, Rtype::CNAME)
@@ -382,20 +421,10 @@ impl<'z> Lookup<'_, 'z> {
             Some(found) => {
                 Self::push_set_as(&mut self.out.answer, found, qname, dnssec);
                 if dnssec {
-                    // The query name itself does not exist (RFC 4035 §3.1.3.3).
-                    if zone.uses_nsec3() {
-                        let strip = qname.label_count().saturating_sub(ce.label_count() + 1);
-                        if let Some(c) =
-                            qname.strip_left(strip).and_then(|nc| zone.nsec3_cover(&nc))
-                        {
-                            self.push_unique(c);
-                        }
-                    } else if let Some(c) = zone.nsec_for(qname) {
-                        self.push_unique(c);
-                    }
+                    self.wildcard_answer_proof(qname, ce);
                 }
                 if cname.is_some() {
-                    cname_target(&found.records[0])
+                    self.follow(&found.records[0])
                 } else {
                     None
                 }
@@ -423,11 +452,27 @@ impl<'z> Lookup<'_, 'z> {
         }
     }
 
+    /// With a wildcard answer, the proof that the query name itself does
+    /// not exist (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6).
+    fn wildcard_answer_proof(&mut self, qname: &Name, ce: &Name) {
+        let zone = self.zone;
+        if zone.uses_nsec3() {
+            let strip = qname.label_count().saturating_sub(ce.label_count() + 1);
+            if let Some(c) = qname.strip_left(strip).and_then(|nc| zone.nsec3_cover(&nc)) {
+                self.push_unique(c);
+            }
+        } else if let Some(c) = zone.nsec_for(qname) {
+            self.push_unique(c);
+        }
+    }
+
     /// A referral to the child zone (RFC 4035 §3.1.4): NS, and DS or the
     /// proof that there is none; glue in the additional section.
     fn referral(&mut self, cut: Node) {
         let zone = self.zone;
-        self.out.authoritative = false;
+        if !self.following {
+            self.out.authoritative = false;
+        }
         let Some(ns) = zone.rrset(cut, Rtype::NS) else {
             return;
         };
@@ -445,23 +490,23 @@ impl<'z> Lookup<'_, 'z> {
                 self.push_unique(nsec);
             }
         }
-        // Glue: in-bailiwick addresses must fit, others may be dropped.
+        // Glue: in-domain addresses must fit (RFC 9471 §2), sibling glue
+        // may be dropped; within each group A before AAAA, like NSD.
         let mut required = Vec::new();
         let mut optional = Vec::new();
-        for r in ns.records {
-            let Ok((target, _)) = Name::read_wire(&r.rdata) else {
-                continue;
-            };
-            if !target.is_subdomain_of(zone.apex()) {
-                continue;
-            }
-            let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
-                continue;
-            };
-            let in_bailiwick = target.is_subdomain_of(&cut_name);
-            for rtype in [Rtype::A, Rtype::AAAA] {
+        for rtype in [Rtype::A, Rtype::AAAA] {
+            for r in ns.records {
+                let Ok((target, _)) = Name::read_wire(&r.rdata) else {
+                    continue;
+                };
+                if !target.is_subdomain_of(zone.apex()) {
+                    continue;
+                }
+                let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
+                    continue;
+                };
                 if let Some(set) = zone.rrset(node, rtype) {
-                    let dest = if in_bailiwick {
+                    let dest = if target.is_subdomain_of(&cut_name) {
                         &mut required
                     } else {
                         &mut optional
@@ -476,36 +521,25 @@ impl<'z> Lookup<'_, 'z> {
         self.out.additional.extend(optional);
     }
 
-    /// Addresses of the names an NS, MX or SRV answer points to, when this
-    /// zone has them (RFC 1034 §4.3.2 step 6, RFC 2782).
-    fn additional_for(&mut self, set: RrsetRef<'z>) {
+    /// Addresses of the name servers in an NS answer, when this zone has
+    /// them (RFC 1034 §4.3.2 step 6). Answers stay otherwise minimal, as
+    /// NSD's with `minimal-responses: yes`: no addresses for MX or SRV.
+    fn name_server_addresses(&mut self, set: RrsetRef<'z>) {
         let zone = self.zone;
-        let target_at = match set.records[0].rtype {
-            Rtype::NS => 0,
-            Rtype::MX => 2,
-            Rtype::SRV => 6,
-            _ => return,
-        };
-        for r in set.records {
-            let Some(Ok((target, _))) = r.rdata.get(target_at..).map(Name::read_wire) else {
-                continue;
-            };
-            if !target.is_subdomain_of(zone.apex()) {
-                continue;
-            }
-            let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
-                continue;
-            };
-            for rtype in [Rtype::A, Rtype::AAAA] {
+        for rtype in [Rtype::A, Rtype::AAAA] {
+            for r in set.records {
+                let Ok((target, _)) = Name::read_wire(&r.rdata) else {
+                    continue;
+                };
+                if !target.is_subdomain_of(zone.apex()) {
+                    continue;
+                }
+                let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
+                    continue;
+                };
                 if let Some(addrs) = zone.rrset(node, rtype) {
-                    let already =
-                        self.out.additional.iter().any(
-                            |rr| matches!(rr, Rr::Zone(x) if std::ptr::eq(*x, &addrs.records[0])),
-                        );
-                    if !already {
-                        let signed = node.kind != NameKind::Occluded && self.dnssec;
-                        Self::push_set(&mut self.out.additional, addrs, signed);
-                    }
+                    let signed = node.kind != NameKind::Occluded && self.dnssec;
+                    Self::push_set(&mut self.out.additional, addrs, signed);
                 }
             }
         }
@@ -535,7 +569,17 @@ impl<'z> Lookup<'_, 'z> {
             rdata: wire.into(),
         };
         self.out.answer.push(Rr::Made(cname));
-        Some(new_name)
+        (self.qtype != Rtype::CNAME).then_some(new_name)
+    }
+
+    /// The target of a CNAME to look up next, unless the query asked for
+    /// the CNAME itself.
+    fn follow(&self, cname: &Record) -> Option<Name> {
+        if self.qtype == Rtype::CNAME {
+            None
+        } else {
+            cname_target(cname)
+        }
     }
 }
 

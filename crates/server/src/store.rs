@@ -174,6 +174,13 @@ impl ZoneIndex {
         })
     }
 
+    /// All records at a node (RRSIG queries take every signature there).
+    pub fn signatures_at(&self, node: Node) -> &[Record] {
+        self.owner(node)
+            .map(|o| self.zone.records_of(o))
+            .unwrap_or_default()
+    }
+
     /// Every RRset at a node except RRSIGs, in zone order (for ANY).
     pub fn rrsets(&self, node: Node) -> Vec<RrsetRef<'_>> {
         let Some(owner) = self.owner(node) else {
