@@ -224,11 +224,23 @@ pss_mb() {
     awk -v k="$total" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 
+# cpu_ticks PID: user + system clock ticks of PID and its descendants.
+cpu_ticks() {
+    local total=0 p t
+    for p in $(tree_pids "$1"); do
+        # Fields after the command name, which may hold spaces ("nsd: server 1").
+        t="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)"
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+HZ="$(getconf CLK_TCK)"
+
 rss_mb() {
     awk -v k="$(ps -o rss= -p "$1" | tr -d ' ')" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 
-ROWS=()     # server|qps|lost|codes|latency|rss|pss|load|reply size
+ROWS=()     # server|qps|lost|codes|latency|rss|pss|load|reply size|server CPU %
 COMMANDS=() # server|command line
 ADDRS=()
 
@@ -255,10 +267,18 @@ bench() {
     local perf=("${PERF_PIN[@]}" dnsperf -s "$ip" -p "$port" -d "$QUERIES" -l "$SECONDS_RUN"
         -c "$CLIENTS" -q "$OUTSTANDING" -D)
     PERF_CMD="dnsperf -s IP -p PORT -d \$WORK/queries -l $SECONDS_RUN -c $CLIENTS -q $OUTSTANDING -D"
+    local ticks0 t0
+    ticks0="$(cpu_ticks "$pid")"
+    t0="$(date +%s.%N)"
     "${perf[@]}" >"$out" 2>&1 || {
         cat "$out" >&2
         die "dnsperf against $name failed"
     }
+    # Server CPU use during the run: near 100% means the server (one
+    # thread) was the bottleneck, not dnsperf.
+    local cpu
+    cpu="$(awk -v a="$ticks0" -v b="$(cpu_ticks "$pid")" -v hz="$HZ" -v t0="$t0" -v t1="$(date +%s.%N)" \
+        'BEGIN { printf "%.0f", 100 * (b - a) / hz / (t1 - t0) }')"
     local rss pss
     rss="$(rss_mb "$pid")"
     pss="$(pss_mb "$pid")"
@@ -271,7 +291,7 @@ bench() {
     latency="$(awk '/Average Latency/ { printf "%.3f", $4 * 1000 }' "$out")"
     reply="$(sed -n 's/.*Average packet size:.*\(reply\|response\) \([0-9]*\).*/\2/p' "$out")"
     [[ -n "$qps" ]] || { cat "$out" >&2; die "no 'Queries per second' in dnsperf's output for $name"; }
-    ROWS+=("$name|$qps|$lost|$codes|$latency|$rss|$pss|$load|$reply")
+    ROWS+=("$name|$qps|$lost|$codes|$latency|$rss|$pss|$load|$reply|$cpu")
 }
 
 IP_DNSLAB=127.84.0.1
@@ -379,14 +399,15 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); pinning: $PINNING"
 echo "build: $rustc_version, dnslab $commit"
 echo "load: dnsperf -c $CLIENTS -q $OUTSTANDING -D (DO=1) for $SECONDS_RUN s per server; mix 80% existing (A/AAAA/TXT), 10% NODATA (MX), 10% NXDOMAIN"
 echo
-printf '%-7s %9s %8s %12s %9s %9s %8s %11s  %s\n' server QPS "vs NSD" "latency ms" "RSS MB" "PSS MB" "load s" "reply bytes" "lost; response codes"
+printf '%-7s %9s %8s %6s %11s %9s %9s %8s %11s  %s\n' server QPS "vs NSD" "CPU %" "latency ms" "RSS MB" "PSS MB" "load s" "reply bytes" "lost; response codes"
 for row in "${ROWS[@]}"; do
-    printf '%-7s %9s %8s %12s %9s %9s %8s %11s  %s\n' "$(field "$row" 1)" "$(field "$row" 2)" \
-        "$(vs_nsd "$(field "$row" 2)")" "$(field "$row" 5)" "$(field "$row" 6)" "$(field "$row" 7)" \
+    printf '%-7s %9s %8s %6s %11s %9s %9s %8s %11s  %s\n' "$(field "$row" 1)" "$(field "$row" 2)" \
+        "$(vs_nsd "$(field "$row" 2)")" "$(field "$row" 10)" "$(field "$row" 5)" "$(field "$row" 6)" "$(field "$row" 7)" \
         "$(field "$row" 8)" "$(field "$row" 9)" "$(field "$row" 3); $(field "$row" 4)"
 done
 echo
-echo "QPS: dnsperf's 'Queries per second'. RSS: ps -o rss of the main process after the load."
+echo "QPS: dnsperf's 'Queries per second'. CPU %: the server's CPU use during the run (100 = one core busy)."
+echo "RSS: ps -o rss of the main process after the load."
 echo "PSS: proportional set size of the process and its children (NSD forks; shared pages counted once)."
 echo "load s: from process start until it answers the SOA query (zone read and indexed)."
 echo
@@ -411,10 +432,10 @@ echo "  (NSD: server-count: 1, database: \"\", rrl-ratelimit: 0, minimal-respons
 echo "   zonefile-load: whole, journal-content: none, zonefile-sync: -1, dnssec-signing: off)"
 
 markdown() {
-    echo "| server | QPS | vs NSD | latency ms | RSS MB | PSS MB | load s | reply bytes | lost | response codes |"
-    echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+    echo "| server | QPS | vs NSD | server CPU % | latency ms | RSS MB | PSS MB | load s | reply bytes | lost | response codes |"
+    echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
     for row in "${ROWS[@]}"; do
-        echo "| $(field "$row" 1) | $(field "$row" 2) | $(vs_nsd "$(field "$row" 2)") | $(field "$row" 5) | $(field "$row" 6) | $(field "$row" 7) | $(field "$row" 8) | $(field "$row" 9) | $(field "$row" 3) | $(field "$row" 4) |"
+        echo "| $(field "$row" 1) | $(field "$row" 2) | $(vs_nsd "$(field "$row" 2)") | $(field "$row" 10) | $(field "$row" 5) | $(field "$row" 6) | $(field "$row" 7) | $(field "$row" 8) | $(field "$row" 9) | $(field "$row" 3) | $(field "$row" 4) |"
     done
     echo
     echo "$NAMES names, NSEC3, ECDSAP256SHA256 ($signed_records records); one worker thread per server; dnsperf -c $CLIENTS -q $OUTSTANDING -D for $SECONDS_RUN s;"

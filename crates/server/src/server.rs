@@ -392,13 +392,22 @@ impl RequestHandler for TcpHandler {
         // see identical queries.
         let q = match query::parse(request.as_slice()) {
             Ok(q) => q,
-            Err(_) => {
+            Err(error) => {
+                // The same codes as over UDP (`respond`).
+                let code = match error {
+                    QueryError::NotImp { .. } => ResponseCode::NotImp,
+                    QueryError::FormErr { .. } | QueryError::Drop => ResponseCode::FormErr,
+                };
                 let mut m = Metadata::new(
                     request.metadata.id,
                     MessageType::Response,
                     request.metadata.op_code,
                 );
-                m.response_code = ResponseCode::FormErr;
+                m.response_code = code;
+                if matches!(error, QueryError::Drop) {
+                    // A response sent to us: nothing to answer.
+                    return info_for(m);
+                }
                 let response =
                     MessageResponseBuilder::from_message_request(request).build_no_records(m);
                 return handle
