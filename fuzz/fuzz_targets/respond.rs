@@ -71,7 +71,7 @@ fn shared() -> &'static Arc<Shared> {
             };
             let file = dir.path().join(format!("{i}.signed"));
             std::fs::write(&file, signed(&origin, text, denial)).expect("write zone");
-            zones.push(ZoneSource { origin, file });
+            zones.push(ZoneSource::new(origin, file));
         }
         Shared::load(&ServerConfig {
             zones,

@@ -27,8 +27,128 @@ pub enum Command {
     Zone(ZoneCommand),
     /// Serve pre-signed zones as an authoritative server (UDP and TCP).
     Serve(ServeArgs),
+    /// Bring up a lab: the signed lab DNS tree and every trainee's nodes.
+    Up(UpArgs),
+    /// Show the lab's nodes and trainees, and whether each node answers.
+    Status(StatusArgs),
+    /// Stop the lab (trainee workspaces and lab keys stay unless --purge).
+    Down(DownArgs),
+    /// Put a trainee's workspace and zone back to the start.
+    Reset(ResetArgs),
+    /// Print the lab's trust anchor, ready to paste into a resolver.
+    TrustAnchor(TrustAnchorArgs),
+    /// Print root hints for the lab root (the usual hints-file format).
+    RootHints(StateArgs),
+    /// DS records of trainee zones in their TLD.
+    #[command(subcommand)]
+    Ds(DsCommand),
     /// Generate keys, sign a sample zone and verify it, in a temporary directory.
     Demo(DemoArgs),
+}
+
+/// Where the lab's state lives (`--state-dir`, or `DNSLAB_STATE_DIR`).
+#[derive(Args, Debug, Clone)]
+pub struct StateArgs {
+    /// The lab's state directory (default: $DNSLAB_STATE_DIR, else
+    /// $XDG_STATE_HOME/dnslab/<workshop>, else ~/.local/state/dnslab/<workshop>).
+    #[arg(long, global = true)]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendArg {
+    Embedded,
+    Docker,
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    /// The lab file (labs/*.yaml).
+    pub labfile: PathBuf,
+    #[arg(long, value_enum, default_value = "embedded")]
+    pub backend: BackendArg,
+    /// Return once every node answers; the lab keeps running in the background.
+    #[arg(long)]
+    pub detach: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Internal: the detached supervisor itself.
+    #[arg(long, hide = true)]
+    pub supervise: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    /// Also delete the state directory: lab keys and trainee workspaces.
+    #[arg(long)]
+    pub purge: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ResetArgs {
+    /// The trainee's name.
+    pub trainee: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorFormat {
+    Ds,
+    Dnskey,
+    Unbound,
+    Bind,
+}
+
+#[derive(Args, Debug)]
+pub struct TrustAnchorArgs {
+    #[arg(long, value_enum, default_value = "ds")]
+    pub format: AnchorFormat,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DsCommand {
+    /// Put a trainee's DS records in their TLD (re-signed at once).
+    Submit(DsSubmitArgs),
+    /// Remove a trainee's DS records from their TLD.
+    Withdraw(DsTraineeArgs),
+    /// Show a trainee's DS records as the TLD serves them.
+    Show(DsTraineeArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["key", "ds"])))]
+pub struct DsSubmitArgs {
+    #[arg(long)]
+    pub trainee: String,
+    /// The KSK's .key file; its SHA-256 DS is submitted.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// A DS record, e.g. 't01.ne. IN DS 12345 13 2 ABCD…' (repeat for several).
+    #[arg(long)]
+    pub ds: Vec<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DsTraineeArgs {
+    #[arg(long)]
+    pub trainee: String,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(Args, Debug)]

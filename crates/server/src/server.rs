@@ -40,6 +40,33 @@ use std::time::{Duration, SystemTime};
 pub struct ZoneSource {
     pub origin: Name,
     pub file: PathBuf,
+    /// Serve `<file>.signed` instead whenever it exists: the name every
+    /// signer (dnslab, dnssec-signzone, ldns-signzone) writes by default, so
+    /// a trainee's server picks up the signed zone as soon as it is made.
+    pub prefer_signed: bool,
+}
+
+impl ZoneSource {
+    pub fn new(origin: Name, file: impl Into<PathBuf>) -> ZoneSource {
+        ZoneSource {
+            origin,
+            file: file.into(),
+            prefer_signed: false,
+        }
+    }
+
+    /// The file served now.
+    pub fn current_file(&self) -> PathBuf {
+        if self.prefer_signed {
+            let mut signed = self.file.clone().into_os_string();
+            signed.push(".signed");
+            let signed = PathBuf::from(signed);
+            if signed.exists() {
+                return signed;
+            }
+        }
+        self.file.clone()
+    }
 }
 
 /// How to run.
@@ -87,13 +114,14 @@ pub fn load_zone(source: &ZoneSource) -> Result<ZoneIndex, ServeError> {
         origin: Some(source.origin.clone()),
         default_ttl: None,
     };
-    let records = parse_file(&source.file, &options)?;
+    let file = source.current_file();
+    let records = parse_file(&file, &options)?;
     let zone = Zone::new(source.origin.clone(), records).map_err(|e| ServeError::Zone {
-        file: source.file.clone(),
+        file: file.clone(),
         source: e,
     })?;
     ZoneIndex::new(zone).map_err(|e| ServeError::Store {
-        file: source.file.clone(),
+        file: file.clone(),
         source: e,
     })
 }
@@ -113,12 +141,32 @@ impl Shared {
         for source in &config.zones {
             zones.push(Arc::new(load_zone(source)?));
         }
-        Ok(Arc::new(Shared {
+        Ok(Shared::with_zones(config, zones))
+    }
+
+    /// Loads what loads: a zone whose file is broken is left out (REFUSED
+    /// until a good file appears, which the watcher then loads) and its
+    /// error returned. For lab nodes, where a trainee's mistake must not
+    /// stop the whole lab.
+    pub fn load_lenient(config: &ServerConfig) -> (Arc<Shared>, Vec<ServeError>) {
+        let mut zones = Vec::with_capacity(config.zones.len());
+        let mut errors = Vec::new();
+        for source in &config.zones {
+            match load_zone(source) {
+                Ok(z) => zones.push(Arc::new(z)),
+                Err(e) => errors.push(e),
+            }
+        }
+        (Shared::with_zones(config, zones), errors)
+    }
+
+    fn with_zones(config: &ServerConfig, zones: Vec<Arc<ZoneIndex>>) -> Arc<Shared> {
+        Arc::new(Shared {
             zones: ArcSwap::from_pointee(ZoneSet::new(zones)),
             axfr_allow: config.axfr_allow.clone(),
             sources: config.zones.clone(),
             stop: AtomicBool::new(false),
-        }))
+        })
     }
 
     /// Reloads the zones whose files changed (or all, when `force`); a zone
@@ -137,7 +185,7 @@ impl Shared {
             }
             match load_zone(source) {
                 Ok(z) => {
-                    tracing::info!(zone = %source.origin, file = %source.file.display(), serial = z.soa().serial, "zone reloaded");
+                    tracing::info!(zone = %source.origin, file = %source.current_file().display(), serial = z.soa().serial, "zone reloaded");
                     next.push(Arc::new(z));
                     replaced += 1;
                 }
@@ -497,11 +545,13 @@ pub async fn run(
 /// Polls the zone files; polling needs no platform watcher and sees a file
 /// replaced by rename as well as one written in place.
 async fn watch(shared: Arc<Shared>, interval: Duration) {
-    let mut seen: Vec<Option<(SystemTime, u64)>> = shared.sources.iter().map(stamp).collect();
+    let mut seen: Vec<Option<(PathBuf, SystemTime, u64)>> =
+        shared.sources.iter().map(stamp).collect();
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        let now: Vec<Option<(SystemTime, u64)>> = shared.sources.iter().map(stamp).collect();
+        let now: Vec<Option<(PathBuf, SystemTime, u64)>> =
+            shared.sources.iter().map(stamp).collect();
         if now != seen {
             let changed: Vec<Name> = shared
                 .sources
@@ -519,9 +569,10 @@ async fn watch(shared: Arc<Shared>, interval: Duration) {
     }
 }
 
-fn stamp(source: &ZoneSource) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(&source.file).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+fn stamp(source: &ZoneSource) -> Option<(PathBuf, SystemTime, u64)> {
+    let file = source.current_file();
+    let meta = std::fs::metadata(&file).ok()?;
+    Some((file, meta.modified().ok()?, meta.len()))
 }
 
 #[cfg(unix)]

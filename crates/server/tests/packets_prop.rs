@@ -68,10 +68,7 @@ fn shared() -> &'static Arc<Shared> {
         ] {
             let file = dir.path().join(format!("{origin}signed"));
             std::fs::write(&file, signed(origin, text, denial)).unwrap();
-            zones.push(ZoneSource {
-                origin: Name::parse_absolute(origin).unwrap(),
-                file,
-            });
+            zones.push(ZoneSource::new(Name::parse_absolute(origin).unwrap(), file));
         }
         // No listen addresses: only the zones are loaded, nothing is bound.
         Shared::load(&ServerConfig {

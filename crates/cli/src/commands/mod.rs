@@ -3,10 +3,11 @@
 
 mod demo;
 mod key;
+mod lab;
 mod serve;
 mod zone;
 
-use crate::cli::{Command, KeyCommand, ZoneCommand};
+use crate::cli::{Command, DsCommand, KeyCommand, ZoneCommand};
 use std::process::ExitCode;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -17,6 +18,15 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Zone(ZoneCommand::Sign(args)) => zone::sign(&args),
         Command::Zone(ZoneCommand::Verify(args)) => zone::verify(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Up(args) => lab::up(&args),
+        Command::Status(args) => lab::status(&args),
+        Command::Down(args) => lab::down(&args),
+        Command::Reset(args) => lab::reset(&args),
+        Command::TrustAnchor(args) => lab::trust_anchor(&args),
+        Command::RootHints(args) => lab::root_hints(&args),
+        Command::Ds(DsCommand::Submit(args)) => lab::ds_submit(&args),
+        Command::Ds(DsCommand::Withdraw(args)) => lab::ds_withdraw(&args),
+        Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
         Command::Demo(args) => demo::run(&args),
     }
 }

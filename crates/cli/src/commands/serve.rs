@@ -12,10 +12,7 @@ fn zone_source(text: &str) -> anyhow::Result<ZoneSource> {
             "invalid --zone {text:?}: give ORIGIN=FILE, e.g. --zone example.=example.zone.signed"
         )
     })?;
-    Ok(ZoneSource {
-        origin: super::parse_zone_name(origin)?,
-        file: file.into(),
-    })
+    Ok(ZoneSource::new(super::parse_zone_name(origin)?, file))
 }
 
 fn run_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {

@@ -1,0 +1,305 @@
+//! The embedded backend: every node of the lab as tasks in one process.
+//!
+//! ```text
+//!  up ─▶ plan ─▶ state init (keys, zones, workspaces) ─▶ sign root/TLDs/zoo
+//!     ─▶ one dnslab-server per node on its own 127.x address (UDP + TCP)
+//!     ─▶ wait until every node answers ─▶ pid + ready files ─▶ serve
+//!     ─▶ re-sign lab zones every signature_refresh ─▶ stop on signal
+//! ```
+//!
+//! A trainee's authoritative node serves `<zone>.zone` from the trainee's
+//! workspace, or `<zone>.zone.signed` once the trainee has signed it, and
+//! reloads when either changes; a broken file keeps the last good zone and
+//! the reason is logged. A broken file at start leaves that zone REFUSED
+//! until it is fixed, without stopping the lab.
+//!
+//! Limitations: the trainees' resolvers and the reference resolver are not
+//! run yet (`status` reports them unhealthy with a note).
+
+use crate::lab_zones::{self, LabZoneError};
+use crate::probe::answers_soa;
+use dnslab_lab::{LabPlan, Node, Role, StateDir};
+use dnslab_server::server::{self, ServeError, ServerConfig, Shared, ZoneSource};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Why a lab could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Lab(#[from] dnslab_lab::LabError),
+    #[error(transparent)]
+    State(#[from] dnslab_lab::StateError),
+    #[error(transparent)]
+    LabZone(#[from] LabZoneError),
+    #[error("node {node}: {source}")]
+    Serve { node: String, source: ServeError },
+    #[error("nodes did not answer within {seconds} s: {nodes}")]
+    NotReady { seconds: u64, nodes: String },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// `<state>/supervisor.pid`: the running supervisor.
+pub fn pid_file(state: &StateDir) -> PathBuf {
+    state.join("supervisor.pid")
+}
+
+/// `<state>/ready`: written (with the pid) once every node answers.
+pub fn ready_file(state: &StateDir) -> PathBuf {
+    state.join("ready")
+}
+
+/// `<state>/supervisor.log`: a detached supervisor's output.
+pub fn log_file(state: &StateDir) -> PathBuf {
+    state.join("supervisor.log")
+}
+
+/// The pid in a pid or ready file, if any.
+pub fn read_pid(path: &std::path::Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Whether a process with this pid exists and has not exited: a killed
+/// supervisor whose parent never reaps it stays a zombie, which signal 0
+/// still reaches, so on Linux the state in `/proc` decides.
+pub fn is_alive(pid: u32) -> bool {
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 checks existence and permission without sending anything.
+    // SAFETY: kill(2) with signal 0 has no effect on the target.
+    let r = unsafe { libc::kill(p, 0) };
+    let exists = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    if !exists {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => true,
+    }
+}
+
+/// Whether `pid` is a dnslab process (pids are reused after a crash).
+fn is_dnslab(pid: u32) -> bool {
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmdline) => cmdline
+            .split(|&b| b == 0)
+            .any(|arg| arg.ends_with(b"dnslab") || arg == b"up"),
+        Err(_) => true,
+    }
+}
+
+/// The running supervisor's pid, if one is alive.
+pub fn running_pid(state: &StateDir) -> Option<u32> {
+    read_pid(&pid_file(state)).filter(|&p| is_alive(p) && is_dnslab(p))
+}
+
+/// Asks a supervisor to stop (SIGTERM), then insists (SIGKILL) after
+/// `grace`. Returns whether it is gone.
+pub fn stop(pid: u32, grace: Duration) -> bool {
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: plain signals to a pid we read from our own pid file.
+    unsafe { libc::kill(p, libc::SIGTERM) };
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if !is_alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: as above.
+    unsafe { libc::kill(p, libc::SIGKILL) };
+    std::thread::sleep(Duration::from_millis(100));
+    !is_alive(pid)
+}
+
+/// The server configuration of each authoritative node.
+pub fn node_configs(
+    plan: &LabPlan,
+    state: &StateDir,
+) -> Result<Vec<(Node, ServerConfig)>, BackendError> {
+    let mut out = Vec::new();
+    for node in &plan.nodes {
+        let zones = match node.role {
+            Role::Root | Role::Tld | Role::Zoo => node
+                .zones
+                .iter()
+                .map(|apex| {
+                    Ok(ZoneSource::new(
+                        apex.clone(),
+                        lab_zones::signed_file(state, plan, apex)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, LabZoneError>>()?,
+            Role::Auth if plan.runs_auth => {
+                let Some(trainee) = node.trainee.as_deref().and_then(|t| plan.trainee(t)) else {
+                    continue;
+                };
+                vec![ZoneSource {
+                    origin: trainee.zone.clone(),
+                    file: state.join(&trainee.zone_file),
+                    prefer_signed: true,
+                }]
+            }
+            _ => continue,
+        };
+        let config = ServerConfig {
+            zones,
+            listen: vec![node.address],
+            // The grader fetches trainee zones by AXFR from the host.
+            axfr_allow: vec![loopback()],
+            threads: 1,
+            watch_interval: Duration::from_millis(500),
+            udp_via_hickory: false,
+        };
+        out.push((node.clone(), config));
+    }
+    Ok(out)
+}
+
+fn loopback() -> ipnet::IpNet {
+    // A /8 prefix on an IPv4 address is always valid.
+    ipnet::IpNet::V4(
+        ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(127, 0, 0, 0), 8).expect("valid prefix"),
+    )
+}
+
+/// Prepares the state and signs the lab zones: everything before binding.
+pub fn prepare(plan: &LabPlan, state: &StateDir) -> Result<(), BackendError> {
+    plan.check_addresses()?;
+    let report = state.init(plan)?;
+    tracing::info!(
+        keys = report.generated_keys.len(),
+        new_workspaces = report.new_workspaces.len(),
+        "state ready"
+    );
+    lab_zones::sign_all(state, plan)?;
+    Ok(())
+}
+
+fn write_small(path: PathBuf, text: String) -> Result<(), BackendError> {
+    dnslab_zone::writer::write_file_atomically(&path, |w| w.write_all(text.as_bytes()))
+        .map_err(|source| BackendError::Io { path, source })
+}
+
+/// Runs the lab until `shutdown` resolves. Call [`prepare`] first.
+pub async fn run(
+    plan: LabPlan,
+    state: StateDir,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), BackendError> {
+    let pid = std::process::id();
+    write_small(pid_file(&state), format!("{pid}\n"))?;
+    let _ = std::fs::remove_file(ready_file(&state));
+    let result = serve_nodes(&plan, &state, shutdown).await;
+    let _ = std::fs::remove_file(ready_file(&state));
+    if read_pid(&pid_file(&state)) == Some(pid) {
+        let _ = std::fs::remove_file(pid_file(&state));
+    }
+    result
+}
+
+async fn serve_nodes(
+    plan: &LabPlan,
+    state: &StateDir,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), BackendError> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut probes = Vec::new();
+    for (node, config) in node_configs(plan, state)? {
+        let (shared, errors) = Shared::load_lenient(&config);
+        for error in errors {
+            tracing::warn!(node = %node.name, %error, "zone not loaded; it is REFUSED until its file is fixed");
+        }
+        if let Some(zone) = config.zones.first() {
+            probes.push((
+                node.name.clone(),
+                node.address,
+                zone.origin.clone(),
+                shared.clone(),
+            ));
+        }
+        let mut rx = stop_rx.clone();
+        let name = node.name.clone();
+        tasks.spawn(async move {
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            server::run(config, shared, stopped)
+                .await
+                .map_err(|source| BackendError::Serve { node: name, source })
+        });
+    }
+
+    // Ready when every node answers, or fail early when one cannot bind.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(Ok(Err(e))) = tasks.try_join_next() {
+            let _ = stop_tx.send(true);
+            while tasks.join_next().await.is_some() {}
+            return Err(e);
+        }
+        let silent: Vec<&str> = probes
+            .iter()
+            .filter(|(_, addr, apex, shared)| {
+                // A zone that did not load cannot answer; the node still runs.
+                let loaded = shared
+                    .zones
+                    .load()
+                    .get(apex.to_lowercase().as_wire())
+                    .is_some();
+                loaded && !answers_soa(*addr, apex, Duration::from_millis(200))
+            })
+            .map(|(name, ..)| name.as_str())
+            .collect();
+        if silent.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let nodes = silent.join(", ");
+            let _ = stop_tx.send(true);
+            while tasks.join_next().await.is_some() {}
+            return Err(BackendError::NotReady { seconds: 10, nodes });
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    write_small(ready_file(state), format!("{}\n", std::process::id()))?;
+    tracing::info!(workshop = %plan.workshop, nodes = probes.len(), "lab is up");
+
+    let resign = tokio::spawn(resign_periodically(plan.clone(), state.clone()));
+    shutdown.await;
+    tracing::info!("stopping the lab");
+    resign.abort();
+    let _ = stop_tx.send(true);
+    let mut result = Ok(());
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(Err(e)) = joined {
+            result = Err(e);
+        }
+    }
+    result
+}
+
+/// Re-signs the lab zones before their signatures run out.
+async fn resign_periodically(plan: LabPlan, state: StateDir) {
+    let every = Duration::from_secs(u64::from(plan.timers.signature_refresh.max(60)));
+    loop {
+        tokio::time::sleep(every).await;
+        let (p, s) = (plan.clone(), state.clone());
+        match tokio::task::spawn_blocking(move || lab_zones::sign_all(&s, &p)).await {
+            Ok(Ok(_)) => tracing::info!("lab zones re-signed"),
+            Ok(Err(error)) => tracing::error!(%error, "re-signing the lab zones failed"),
+            Err(error) => tracing::error!(%error, "re-signing task failed"),
+        }
+    }
+}

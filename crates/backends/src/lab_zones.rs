@@ -1,0 +1,199 @@
+//! Signing the lab's own zones (root, TLDs, zoo) and the trainees' DS
+//! submissions.
+//!
+//! The unsigned sources come from the plan; DS records come from the lab
+//! keys (TLDs and zoo in the root) and from `<state>/ds/<trainee>.ds` (the
+//! trainees' zones in their TLD), which `dnslab ds submit` writes. Signing
+//! writes `<state>/zones/<source>.signed` atomically; the running servers
+//! notice the new file and reload it, so a DS submission takes effect at
+//! once.
+
+use dnslab_lab::{LabPlan, Role, StateDir, Trainee};
+use dnslab_zone::parser::{ParseOptions, parse_file};
+use dnslab_zone::rdata::time;
+use dnslab_zone::sign::{Denial, Nsec3Config, SerialPolicy, SignConfig, sign_zone};
+use dnslab_zone::writer::{write_file_atomically, write_records, write_zone};
+use dnslab_zone::{Name, Record, Rtype};
+use std::path::PathBuf;
+
+/// Why a lab zone could not be signed or a DS set not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum LabZoneError {
+    #[error(transparent)]
+    Lab(#[from] dnslab_lab::LabError),
+    #[error(transparent)]
+    State(#[from] dnslab_lab::StateError),
+    #[error("cannot sign {zone}: {source}")]
+    Sign {
+        zone: Name,
+        source: dnslab_zone::sign::SignError,
+    },
+    #[error("{0}")]
+    Parse(#[from] dnslab_zone::parser::ZoneFileError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no zone {0} in this lab")]
+    UnknownZone(Name),
+}
+
+/// Where a trainee's submitted DS records are kept.
+pub fn ds_file(state: &StateDir, trainee: &Trainee) -> PathBuf {
+    state.join("ds").join(format!("{}.ds", trainee.name))
+}
+
+/// The trainee's DS records as submitted (empty when none).
+pub fn submitted_ds(state: &StateDir, trainee: &Trainee) -> Result<Vec<Record>, LabZoneError> {
+    let file = ds_file(state, trainee);
+    if !file.exists() {
+        return Ok(Vec::new());
+    }
+    let options = ParseOptions {
+        origin: Some(trainee.zone.clone()),
+        default_ttl: Some(3600),
+    };
+    Ok(parse_file(&file, &options)?
+        .into_iter()
+        .filter(|r| r.rtype == Rtype::DS)
+        .collect())
+}
+
+/// Stores (or, with an empty set, withdraws) a trainee's DS records.
+pub fn store_ds(
+    state: &StateDir,
+    trainee: &Trainee,
+    records: &[Record],
+) -> Result<(), LabZoneError> {
+    let file = ds_file(state, trainee);
+    if records.is_empty() {
+        return match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(LabZoneError::Write {
+                path: file,
+                source: e,
+            }),
+            _ => Ok(()),
+        };
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| LabZoneError::Write {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+    }
+    write_file_atomically(&file, |w| write_records(w, records)).map_err(|e| LabZoneError::Write {
+        path: file.clone(),
+        source: e,
+    })
+}
+
+/// The signed file of a lab zone.
+pub fn signed_file(state: &StateDir, plan: &LabPlan, apex: &Name) -> Result<PathBuf, LabZoneError> {
+    let zone = plan
+        .lab_zones()
+        .into_iter()
+        .find(|z| z.apex == *apex)
+        .ok_or_else(|| LabZoneError::UnknownZone(apex.clone()))?;
+    let mut path = state.join(&zone.source_file).into_os_string();
+    path.push(".signed");
+    Ok(path.into())
+}
+
+/// The unsigned content of a lab zone, DS records included.
+fn zone_content(
+    state: &StateDir,
+    plan: &LabPlan,
+    apex: &Name,
+) -> Result<Vec<Record>, LabZoneError> {
+    let zones = plan.lab_zones();
+    let zone = zones
+        .iter()
+        .find(|z| z.apex == *apex)
+        .ok_or_else(|| LabZoneError::UnknownZone(apex.clone()))?;
+    let mut records = plan.zone_records(apex)?;
+    let ds_ttl = plan.timers.ds_ttl;
+    match zone.role {
+        Role::Root => {
+            for child in zones.iter().filter(|z| z.role != Role::Root) {
+                records.extend(state.ds_records(&child.apex, ds_ttl)?);
+            }
+        }
+        Role::Tld => {
+            for trainee in plan
+                .trainees
+                .iter()
+                .filter(|t| t.zone.parent().as_ref() == Some(apex))
+            {
+                records.extend(
+                    submitted_ds(state, trainee)?
+                        .into_iter()
+                        .map(|r| Record { ttl: ds_ttl, ..r }),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(records)
+}
+
+/// Signs one lab zone with the lab keys and writes the signed file.
+/// The root and the zoo use NSEC; TLDs NSEC3 with opt-out, as most ccTLDs.
+pub fn sign_lab_zone(
+    state: &StateDir,
+    plan: &LabPlan,
+    apex: &Name,
+) -> Result<PathBuf, LabZoneError> {
+    let role = plan
+        .lab_zones()
+        .into_iter()
+        .find(|z| z.apex == *apex)
+        .map(|z| z.role);
+    let records = zone_content(state, plan, apex)?;
+    let keys = state.load_keys(apex)?;
+    let now = time::now();
+    let timers = &plan.timers;
+    let config = SignConfig {
+        denial: if role == Some(Role::Tld) {
+            Denial::Nsec3(Nsec3Config {
+                opt_out: true,
+                ..Nsec3Config::default()
+            })
+        } else {
+            Denial::Nsec
+        },
+        inception: now - i64::from(timers.signature_inception_offset),
+        expiration: now + i64::from(timers.signature_validity),
+        // Seconds since the epoch, so each re-signing has a larger serial.
+        serial: SerialPolicy::UnixTime,
+        now,
+    };
+    let signed = sign_zone(apex, records, &keys, &config).map_err(|e| LabZoneError::Sign {
+        zone: apex.clone(),
+        source: e,
+    })?;
+    let path = signed_file(state, plan, apex)?;
+    write_file_atomically(&path, |w| write_zone(w, &signed.zone.records)).map_err(|e| {
+        LabZoneError::Write {
+            path: path.clone(),
+            source: e,
+        }
+    })?;
+    tracing::info!(zone = %apex, file = %path.display(), signatures = signed.signatures, "lab zone signed");
+    Ok(path)
+}
+
+/// Signs every lab zone, children first so that nothing waits on a parent.
+pub fn sign_all(state: &StateDir, plan: &LabPlan) -> Result<Vec<PathBuf>, LabZoneError> {
+    let mut zones = plan.lab_zones();
+    zones.reverse();
+    zones
+        .iter()
+        .map(|z| sign_lab_zone(state, plan, &z.apex))
+        .collect()
+}
+
+/// The TLD a trainee's zone is delegated from.
+pub fn parent_of(trainee: &Trainee) -> Name {
+    trainee.zone.parent().unwrap_or_else(Name::root)
+}

@@ -1,0 +1,44 @@
+//! Health probes: one SOA query over UDP, with a short timeout.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+/// A query for `apex` SOA, without EDNS, RD clear.
+fn soa_query(id: u16, apex: &dnslab_zone::Name) -> Vec<u8> {
+    let mut q = Vec::with_capacity(32);
+    q.extend_from_slice(&id.to_be_bytes());
+    q.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    q.extend_from_slice(apex.as_wire());
+    q.extend_from_slice(&[0, 6, 0, 1]);
+    q
+}
+
+/// Whether an authoritative server at `addr` answers an SOA query for
+/// `apex` with NOERROR and AA within `timeout`.
+pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
+    let bind: SocketAddr = if addr.is_ipv4() {
+        ([127, 0, 0, 1], 0).into()
+    } else {
+        (std::net::Ipv6Addr::LOCALHOST, 0).into()
+    };
+    let Ok(socket) = UdpSocket::bind(bind) else {
+        return false;
+    };
+    if socket.set_read_timeout(Some(timeout)).is_err() {
+        return false;
+    }
+    let id = (std::process::id() as u16) ^ 0x5a5a;
+    if socket.send_to(&soa_query(id, apex), addr).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 1500];
+    match socket.recv_from(&mut buf) {
+        Ok((n, from)) if from == addr && n >= 12 => {
+            let same_id = u16::from_be_bytes([buf[0], buf[1]]) == id;
+            let aa = buf[2] & 0x04 != 0;
+            let rcode = buf[3] & 0x0f;
+            same_id && aa && rcode == 0
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,548 @@
+//! `dnslab up|status|down|reset|trust-anchor|root-hints|ds …`: the lab.
+
+use crate::cli::{
+    AnchorFormat, BackendArg, DownArgs, DsSubmitArgs, DsTraineeArgs, FormatArg, ResetArgs,
+    StateArgs, StatusArgs, TrustAnchorArgs, UpArgs,
+};
+use anyhow::{Context, bail};
+use dnslab_backends::embedded::{self, read_pid, ready_file, running_pid};
+use dnslab_backends::lab_zones::{parent_of, sign_lab_zone, store_ds, submitted_ds};
+use dnslab_backends::probe::answers_soa;
+use dnslab_backends::status::{LabStatus, lab_status};
+use dnslab_lab::{LabPlan, Role, StateDir, Trainee};
+use dnslab_zone::keys::Key;
+use dnslab_zone::keys::ds::{DigestType, ds_rdata};
+use dnslab_zone::parser::{ParseOptions, parse_bytes};
+use dnslab_zone::{Name, Record, Rtype};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+fn locate(args: &StateArgs, workshop: Option<&str>) -> anyhow::Result<StateDir> {
+    Ok(StateDir::locate(args.state_dir.as_deref(), workshop)?)
+}
+
+/// The state directory and the plan of the lab it holds.
+fn existing_lab(args: &StateArgs) -> anyhow::Result<(StateDir, LabPlan)> {
+    let state = locate(args, None)?;
+    let plan = state.load_plan().with_context(|| {
+        format!(
+            "no lab in {}: start one with `dnslab up LABFILE`",
+            state.path().display()
+        )
+    })?;
+    Ok((state, plan))
+}
+
+fn trainee<'p>(plan: &'p LabPlan, name: &str) -> anyhow::Result<&'p Trainee> {
+    plan.trainee(name).ok_or_else(|| {
+        let names: Vec<&str> = plan.trainees.iter().map(|t| t.name.as_str()).collect();
+        anyhow::anyhow!(
+            "no trainee {name:?} in lab {}; trainees: {}",
+            plan.workshop,
+            names.join(", ")
+        )
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("dnslab-lab")
+        .build()
+        .context("cannot start the runtime")
+}
+
+pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
+    if args.backend == BackendArg::Docker {
+        bail!("the Docker backend is not available yet; use --backend embedded (the default)");
+    }
+    let plan = LabPlan::load(&args.labfile)?;
+    let state = locate(&args.state, Some(&plan.workshop))?;
+    if args.supervise {
+        // The detached child: the parent prepared the state already.
+        runtime()?.block_on(embedded::run(plan, state, shutdown_signal()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(pid) = running_pid(&state) {
+        println!(
+            "lab {} is already running (pid {pid}); see `dnslab status`",
+            plan.workshop
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = Instant::now();
+    embedded::prepare(&plan, &state)?;
+    if args.detach {
+        return detach(args, &plan, &state, started);
+    }
+    let (workshop, nodes, path) = (
+        plan.workshop.clone(),
+        served_nodes(&plan),
+        state.path().to_path_buf(),
+    );
+    let ready = ready_file(&state);
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if read_pid(&ready) == Some(std::process::id()) {
+                println!(
+                    "lab {workshop} is up: {nodes} nodes answering in {:.2} s; state in {}; Ctrl-C stops it",
+                    started.elapsed().as_secs_f64(),
+                    path.display()
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    runtime()?.block_on(embedded::run(plan, state, shutdown_signal()))?;
+    println!("lab stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn served_nodes(plan: &LabPlan) -> usize {
+    plan.nodes
+        .iter()
+        .filter(|n| !n.role.is_resolver() && (n.role != Role::Auth || plan.runs_auth))
+        .count()
+}
+
+/// Starts the supervisor in the background and waits until it is ready.
+fn detach(
+    args: &UpArgs,
+    plan: &LabPlan,
+    state: &StateDir,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt;
+    let log_path = embedded::log_file(state);
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let exe = std::env::current_exe().context("cannot find the dnslab executable")?;
+    let mut child = std::process::Command::new(exe)
+        .arg("up")
+        .arg(&args.labfile)
+        .arg("--state-dir")
+        .arg(state.path())
+        .arg("--supervise")
+        .env(
+            "DNSLAB_LOG",
+            std::env::var("DNSLAB_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Its own process group: Ctrl-C in this terminal does not stop it.
+        .process_group(0)
+        .spawn()
+        .context("cannot start the lab supervisor")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if read_pid(&ready_file(state)) == Some(child.id()) {
+            println!(
+                "lab {} is up: {} nodes answering in {:.2} s (supervisor pid {}); state in {}",
+                plan.workshop,
+                served_nodes(plan),
+                started.elapsed().as_secs_f64(),
+                child.id(),
+                state.path().display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(status) = child.try_wait()? {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            bail!(
+                "the lab supervisor stopped ({status}); the end of {}:\n{}",
+                log_path.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            bail!(
+                "the lab did not come up within 30 s; see {}",
+                log_path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn probe_all(plan: &LabPlan, running: bool) -> Vec<(bool, Option<String>)> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .nodes
+            .iter()
+            .map(|node| {
+                scope.spawn(move || {
+                    if node.role.is_resolver() {
+                        return (
+                            false,
+                            Some("resolvers are not run by this version of dnslab yet".to_string()),
+                        );
+                    }
+                    if node.role == Role::Auth && !plan.runs_auth {
+                        return (
+                            false,
+                            Some("run by the trainee (nodes.auth: false)".to_string()),
+                        );
+                    }
+                    if !running {
+                        return (false, Some("the lab is not running".to_string()));
+                    }
+                    let apex = node.zones.first().cloned().unwrap_or_else(Name::root);
+                    let ok = answers_soa(node.address, &apex, Duration::from_millis(500));
+                    (
+                        ok,
+                        (!ok).then(|| format!("no authoritative answer for {apex} SOA")),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((false, None)))
+            .collect()
+    })
+}
+
+pub fn current_status(state: &StateDir, plan: &LabPlan) -> LabStatus {
+    let pid = running_pid(state);
+    let health = probe_all(plan, pid.is_some());
+    let by_name: std::collections::HashMap<&str, (bool, Option<String>)> = plan
+        .nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .zip(health)
+        .collect();
+    lab_status(plan, state, "embedded", pid, pid.is_some(), &|n| {
+        by_name
+            .get(n.name.as_str())
+            .cloned()
+            .unwrap_or((false, None))
+    })
+}
+
+pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let status = current_status(&state, &plan);
+    match args.format {
+        FormatArg::Json => println!("{}", serde_json::to_string_pretty(&status)?),
+        FormatArg::Text => {
+            let running = match status.pid {
+                Some(pid) => format!("running (pid {pid})"),
+                None => "stopped".to_string(),
+            };
+            println!(
+                "lab {} ({} backend): {running}; state in {}",
+                status.workshop, status.backend, status.state_dir
+            );
+            println!(
+                "{:<22} {:<19} {:<10} {:<22} {:<8} zones",
+                "node", "role", "trainee", "address", "health"
+            );
+            for n in &status.nodes {
+                let health = if n.healthy { "ok" } else { "DOWN" };
+                println!(
+                    "{:<22} {:<19} {:<10} {:<22} {:<8} {}{}",
+                    n.name,
+                    n.role,
+                    n.trainee.as_deref().unwrap_or("-"),
+                    n.address,
+                    health,
+                    n.zones.join(" "),
+                    n.note
+                        .as_deref()
+                        .map(|x| format!("  ({x})"))
+                        .unwrap_or_default()
+                );
+            }
+            println!();
+            for t in &status.trainees {
+                println!(
+                    "{:<10} zone {:<16} auth {:<18} resolver {:<18} serves {}",
+                    t.name, t.zone, t.auth, t.resolver, t.zone_file
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
+    let state = locate(&args.state, None)?;
+    match running_pid(&state) {
+        Some(pid) => {
+            if !embedded::stop(pid, Duration::from_secs(10)) {
+                bail!("the lab supervisor (pid {pid}) did not stop");
+            }
+            println!("lab stopped (pid {pid})");
+        }
+        None => println!("the lab was not running"),
+    }
+    for stale in [embedded::pid_file(&state), ready_file(&state)] {
+        let _ = std::fs::remove_file(stale);
+    }
+    if args.purge {
+        match std::fs::remove_dir_all(state.path()) {
+            Ok(()) => println!(
+                "removed {} (lab keys and trainee workspaces)",
+                state.path().display()
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot remove {}", state.path().display()));
+            }
+        }
+    } else {
+        println!(
+            "trainee workspaces and lab keys are kept in {}; `down --purge` removes them",
+            state.path().display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    let attic = state.reset_trainee(&plan, &t.name)?;
+    // Back to the start means the parent has no DS any more either.
+    if !submitted_ds(&state, t)?.is_empty() {
+        store_ds(&state, t, &[])?;
+        sign_lab_zone(&state, &plan, &parent_of(t))?;
+    }
+    match attic {
+        Some(old) => println!(
+            "{}: workspace reset; the old one is in {}",
+            t.name,
+            old.display()
+        ),
+        None => println!("{}: workspace reset", t.name),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn root_ksk_records(state: &StateDir, plan: &LabPlan) -> anyhow::Result<Vec<Record>> {
+    let keys = state.load_keys(&Name::root())?;
+    Ok(keys
+        .iter()
+        .filter(|k| k.is_sep())
+        .map(|k| {
+            Record::new(
+                Name::root(),
+                Rtype::DNSKEY,
+                plan.timers.dnskey_ttl,
+                k.dnskey_rdata(),
+            )
+        })
+        .collect())
+}
+
+pub fn trust_anchor(args: &TrustAnchorArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let ds = state.ds_records(&Name::root(), plan.timers.ds_ttl)?;
+    match args.format {
+        AnchorFormat::Ds => ds.iter().for_each(|r| println!("{r}")),
+        AnchorFormat::Dnskey => root_ksk_records(&state, &plan)?
+            .iter()
+            .for_each(|r| println!("{r}")),
+        AnchorFormat::Unbound => {
+            println!(
+                "# unbound.conf, server: section — the lab {} root trust anchor",
+                plan.workshop
+            );
+            for r in &ds {
+                println!("trust-anchor: \". DS {}\"", r.rdata_text());
+            }
+        }
+        AnchorFormat::Bind => {
+            println!("# named.conf — the lab {} root trust anchor", plan.workshop);
+            println!("trust-anchors {{");
+            for r in &ds {
+                println!("    . static-ds {};", bind_ds_fields(&r.rdata_text()));
+            }
+            println!("}};");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `12345 13 2 ABCD` → `12345 13 2 "ABCD"` (BIND quotes the digest).
+fn bind_ds_fields(text: &str) -> String {
+    let mut parts: Vec<&str> = text.split_whitespace().collect();
+    let digest = parts.split_off(3.min(parts.len())).join("");
+    format!("{} \"{digest}\"", parts.join(" "))
+}
+
+pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
+    let (_, plan) = existing_lab(args)?;
+    let root = plan.root_zone_records()?;
+    println!(
+        "; root hints for the lab {} (a hints file for Unbound's root-hints or BIND's hint zone)",
+        plan.workshop
+    );
+    if plan.port != 53 {
+        println!(
+            "; NOTE: this lab listens on port {}; hints files carry no port, so point resolvers at",
+            plan.port
+        );
+        println!(
+            ";       {} with a stub zone for \".\" instead",
+            plan.root_node().address
+        );
+    }
+    let servers: Vec<&Record> = root
+        .iter()
+        .filter(|r| r.rtype == Rtype::NS && r.owner.is_root())
+        .collect();
+    for ns in &servers {
+        println!(
+            "{}",
+            Record {
+                ttl: 3600000,
+                ..(*ns).clone()
+            }
+        );
+    }
+    for ns in &servers {
+        if let Ok((target, _)) = Name::read_wire(&ns.rdata) {
+            for a in root
+                .iter()
+                .filter(|r| r.owner == target && matches!(r.rtype, Rtype::A | Rtype::AAAA))
+            {
+                println!(
+                    "{}",
+                    Record {
+                        ttl: 3600000,
+                        ..a.clone()
+                    }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ds_from_text(t: &Trainee, text: &str) -> anyhow::Result<Vec<Record>> {
+    let options = ParseOptions {
+        origin: Some(t.zone.clone()),
+        default_ttl: Some(3600),
+    };
+    let records = parse_bytes(text.as_bytes(), "--ds".as_ref(), &options)?;
+    for r in &records {
+        if r.rtype != Rtype::DS {
+            bail!(
+                "--ds {text:?} is a {} record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>'",
+                r.rtype,
+                t.zone
+            );
+        }
+        if !r.owner.eq_ignore_case(&t.zone) {
+            bail!(
+                "--ds {text:?} is for {}, but {}'s zone is {}",
+                r.owner,
+                t.name,
+                t.zone
+            );
+        }
+    }
+    Ok(records)
+}
+
+pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    let mut records = Vec::new();
+    if let Some(keyfile) = &args.key {
+        let key = Key::read(keyfile)?;
+        if !key.owner.eq_ignore_case(&t.zone) {
+            bail!(
+                "{} is a key for {}, but {}'s zone is {}",
+                keyfile.display(),
+                key.owner,
+                t.name,
+                t.zone
+            );
+        }
+        if !key.is_sep() {
+            eprintln!(
+                "dnslab: warning: key {} has no SEP flag (a ZSK); the DS of the KSK is what parents hold",
+                key.tag()
+            );
+        }
+        records.push(Record::new(
+            t.zone.clone(),
+            Rtype::DS,
+            plan.timers.ds_ttl,
+            ds_rdata(&t.zone, &key.dnskey_rdata(), DigestType::Sha256),
+        ));
+    }
+    for text in &args.ds {
+        records.extend(ds_from_text(t, text)?);
+    }
+    store_ds(&state, t, &records)?;
+    let signed = sign_lab_zone(&state, &plan, &parent_of(t))?;
+    println!(
+        "{}: {} DS record(s) now in {} ({}):",
+        t.name,
+        records.len(),
+        parent_of(t),
+        signed.display()
+    );
+    for r in &records {
+        println!("  {r}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn ds_withdraw(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    store_ds(&state, t, &[])?;
+    sign_lab_zone(&state, &plan, &parent_of(t))?;
+    println!(
+        "{}: no DS for {} in {} any more; the zone is insecure",
+        t.name,
+        t.zone,
+        parent_of(t)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    let records = submitted_ds(&state, t)?;
+    if records.is_empty() {
+        println!("; no DS for {} in {}", t.zone, parent_of(t));
+    }
+    for r in &records {
+        println!(
+            "{}",
+            Record {
+                ttl: plan.timers.ds_ttl,
+                ..r.clone()
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
