@@ -1,0 +1,432 @@
+//! The embedded backend end to end: `dnslab up --detach`, `status`, a
+//! trainee signing and submitting DS, `ds withdraw`, `reset`, `kill -9` and
+//! resume, `down`, and Unbound and delv validating through the lab.
+//!
+//! Each test writes its own lab file on its own 127.x network, so tests run
+//! in parallel without clashing; every request goes to those loopback
+//! addresses only.
+
+mod common;
+
+use common::{Flags, build_query, parse_response, query};
+use dnslab_testkit::{peer, peers, printed};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn dnslab(state: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dnslab"))
+        .args(args)
+        .env("DNSLAB_STATE_DIR", state)
+        .output()
+        .expect("run dnslab")
+}
+
+fn ok(output: Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}",
+        printed(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A lab on a network of its own: 127.<octet>.0.0/16.
+struct Lab {
+    /// Holds the lab file and the state until the test ends.
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+    state: PathBuf,
+}
+
+impl Lab {
+    fn new(octet: u8, port: u16) -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lab.yaml");
+        let text = format!(
+            "workshop: test-{octet}\ntlds: [ne, tg]\ntrainees:\n  names: [alice, bob]\ntimers: workshop\n\
+             exercises: [sign-zone, ds-submission]\naddresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
+        );
+        std::fs::write(&file, text).unwrap();
+        let state = dir.path().join("state");
+        Lab {
+            _dir: dir,
+            file,
+            state,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        dnslab(&self.state, args)
+    }
+
+    fn up(&self) -> String {
+        ok(
+            self.run(&["up", self.file.to_str().unwrap(), "--detach"]),
+            "dnslab up --detach",
+        )
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let text = ok(self.run(&["status", "--format", "json"]), "dnslab status");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("status JSON: {e}\n{text}"))
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.status()["pid"].as_u64().map(|p| p as u32)
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.run(&["down"]);
+    }
+}
+
+fn addr_of(status: &serde_json::Value, node: &str) -> SocketAddr {
+    let nodes = status["nodes"].as_array().unwrap();
+    let n = nodes
+        .iter()
+        .find(|n| n["name"] == node)
+        .unwrap_or_else(|| panic!("no node {node}"));
+    n["address"].as_str().unwrap().parse().unwrap()
+}
+
+fn dnssec() -> Flags {
+    Flags {
+        do_bit: true,
+        cd: false,
+        edns_payload: Some(1232),
+        tcp: false,
+    }
+}
+
+fn sign_trainee_zone(lab: &Lab, workspace: &Path, zone: &str) -> PathBuf {
+    let keys = workspace.join("keys");
+    let k = keys.to_str().unwrap();
+    let ksk = ok(
+        lab.run(&["key", "generate", "--zone", zone, "--ksk", "--dir", k]),
+        "key generate",
+    );
+    ok(
+        lab.run(&["key", "generate", "--zone", zone, "--dir", k]),
+        "key generate",
+    );
+    let zone_file = workspace.join(format!("{}zone", zone));
+    ok(
+        lab.run(&[
+            "zone",
+            "sign",
+            zone_file.to_str().unwrap(),
+            "--origin",
+            zone,
+            "--keys",
+            k,
+        ]),
+        "zone sign",
+    );
+    keys.join(format!("{}.key", ksk.trim()))
+}
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn up_status_ds_reset_crash_and_down() {
+    let lab = Lab::new(131, 10053);
+    let out = lab.up();
+    assert!(out.contains("is up"), "{out}");
+    // Idempotent: a second `up` reports the running lab.
+    assert!(lab.up().contains("already running"));
+
+    let status = lab.status();
+    assert_eq!(status["backend"], "embedded");
+    assert_eq!(status["running"], true);
+    for node in status["nodes"].as_array().unwrap() {
+        if !node["role"].as_str().unwrap().contains("resolver") {
+            assert_eq!(node["healthy"], true, "{node}");
+        }
+    }
+    let trainees = status["trainees"].as_array().unwrap();
+    let alice = trainees.iter().find(|t| t["name"] == "alice").unwrap();
+    assert_eq!(
+        alice["zone"], "alice.ne.",
+        "round-robin TLDs: alice under ne"
+    );
+    let bob = trainees.iter().find(|t| t["name"] == "bob").unwrap();
+    assert_eq!(bob["zone"], "bob.tg.");
+    let workspace = PathBuf::from(alice["workspace"].as_str().unwrap());
+    let alice_auth: SocketAddr = alice["auth"].as_str().unwrap().parse().unwrap();
+    let tld = addr_of(&status, "tld-ne");
+    assert!(
+        std::fs::read_dir(&workspace).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('K')),
+        "no key in a trainee workspace"
+    );
+
+    // The trainee signs; the node serves the signed zone; the DS goes in.
+    let ksk = sign_trainee_zone(&lab, &workspace, "alice.ne.");
+    wait_for("alice's signed zone", || {
+        query(alice_auth, "www.alice.ne.", 1, dnssec())
+            .is_ok_and(|r| r.answer.iter().any(|x| x.rtype == 46))
+    });
+    assert!(
+        lab.status()["trainees"][0]["zone_file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".signed")
+    );
+    ok(
+        lab.run(&[
+            "ds",
+            "submit",
+            "--trainee",
+            "alice",
+            "--key",
+            ksk.to_str().unwrap(),
+        ]),
+        "ds submit",
+    );
+    wait_for("the DS in ne.", || {
+        query(tld, "alice.ne.", 43, dnssec()).is_ok_and(|r| r.answer.iter().any(|x| x.rtype == 43))
+    });
+    let shown = ok(lab.run(&["ds", "show", "--trainee", "alice"]), "ds show");
+    assert!(
+        shown.contains("alice.ne.") && shown.contains("DS"),
+        "{shown}"
+    );
+    ok(
+        lab.run(&["ds", "withdraw", "--trainee", "alice"]),
+        "ds withdraw",
+    );
+    wait_for("the DS gone", || {
+        query(tld, "alice.ne.", 43, dnssec()).is_ok_and(|r| r.answer.is_empty() && r.rcode == 0)
+    });
+    let bad = lab.run(&[
+        "ds",
+        "submit",
+        "--trainee",
+        "alice",
+        "--ds",
+        "bob.tg. IN DS 1 13 2 00",
+    ]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a DS for another zone is refused"
+    );
+
+    // Reset in under 2 s, the signed file gone, the unsigned zone served again.
+    let t = Instant::now();
+    ok(lab.run(&["reset", "alice"]), "reset");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "reset took {:?}",
+        t.elapsed()
+    );
+    wait_for("the unsigned zone", || {
+        query(alice_auth, "www.alice.ne.", 1, dnssec())
+            .is_ok_and(|r| !r.answer.is_empty() && r.answer.iter().all(|x| x.rtype != 46))
+    });
+
+    // kill -9 of the supervisor, then `up` resumes with the same lab keys.
+    let anchor = ok(lab.run(&["trust-anchor"]), "trust-anchor");
+    let pid = lab.pid().expect("running supervisor");
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_for("the supervisor gone", || lab.status()["running"] == false);
+    lab.up();
+    assert_eq!(
+        ok(lab.run(&["trust-anchor"]), "trust-anchor"),
+        anchor,
+        "same keys after a crash"
+    );
+    assert!(query(tld, "ne.", 6, dnssec()).is_ok_and(|r| r.rcode == 0 && r.aa));
+
+    ok(lab.run(&["down"]), "down");
+    assert_eq!(lab.status()["running"], false);
+    assert!(
+        query(
+            tld,
+            "ne.",
+            6,
+            Flags {
+                tcp: false,
+                ..dnssec()
+            }
+        )
+        .is_err(),
+        "nothing answers after down"
+    );
+    assert!(workspace.exists(), "workspaces stay after down");
+    ok(lab.run(&["down", "--purge"]), "down --purge");
+    assert!(!lab.state.exists(), "--purge removes the state directory");
+}
+
+/// Unbound with the lab's root hints and trust anchor, and delv through it.
+struct Unbound {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Unbound {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_unbound(unbound: &Path, dir: &Path, lab: &Lab, addr: SocketAddr) -> Unbound {
+    let hints = dir.join("root.hints");
+    std::fs::write(&hints, ok(lab.run(&["root-hints"]), "root-hints")).unwrap();
+    let anchor = ok(
+        lab.run(&["trust-anchor", "--format", "unbound"]),
+        "trust-anchor",
+    );
+    let conf = dir.join("unbound.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "server:\n  interface: {ip}@{port}\n  port: {port}\n  do-ip6: no\n  do-not-query-localhost: no\n  \
+             access-control: 127.0.0.0/8 allow\n  chroot: \"\"\n  username: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  \
+             use-syslog: no\n  logfile: \"{d}/unbound.log\"\n  root-hints: \"{h}\"\n  module-config: \"validator iterator\"\n  \
+             val-log-level: 2\n  qname-minimisation: no\n  harden-referral-path: no\n  {anchor}\nremote-control:\n  control-enable: no\n",
+            ip = addr.ip(),
+            port = addr.port(),
+            d = dir.display(),
+            h = hints.display(),
+            anchor = anchor.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n  "),
+        ),
+    )
+    .unwrap();
+    let child = Command::new(unbound)
+        .args(["-d", "-c", conf.to_str().unwrap()])
+        .spawn()
+        .expect("start unbound");
+    let u = Unbound { child, addr };
+    wait_for("unbound", || resolve(addr, "ne.", 6).is_ok());
+    u
+}
+
+/// A recursive query (RD set) to a resolver, over UDP.
+fn resolve(addr: SocketAddr, qname: &str, qtype: u16) -> Result<common::Response, String> {
+    let id = (std::process::id() as u16).wrapping_add(qtype);
+    let mut wire = build_query(id, qname, qtype, dnssec());
+    wire[2] |= 0x01;
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    socket.send_to(&wire, addr).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 65535];
+    let (n, _) = socket.recv_from(&mut buf).map_err(|e| e.to_string())?;
+    parse_response(&buf[..n])
+}
+
+fn validated(r: &common::Response) -> bool {
+    r.ad && r.rcode == 0
+}
+
+#[test]
+fn unbound_and_delv_validate_the_lab_chain() {
+    let Some([unbound, delv]) = peers(["unbound", "delv"]) else {
+        return;
+    };
+    // Resolvers follow glue to port 53 only, so this lab uses port 53 on its own network.
+    let lab = Lab::new(132, 53);
+    lab.up();
+    let status = lab.status();
+    let alice = &status["trainees"].as_array().unwrap()[0];
+    let workspace = PathBuf::from(alice["workspace"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let resolver: SocketAddr = "127.132.200.1:5353".parse().unwrap();
+    let ub = start_unbound(&unbound, dir.path(), &lab, resolver);
+
+    let r = resolve(ub.addr, "nic.ne.", 1).unwrap();
+    assert!(validated(&r), "lab zones are secure: {}", r.header_text());
+    let r = resolve(ub.addr, "www.alice.ne.", 1).unwrap();
+    assert!(
+        r.rcode == 0 && !r.ad && !r.answer.is_empty(),
+        "unsigned trainee zone is insecure: {}",
+        r.header_text()
+    );
+
+    let ksk = sign_trainee_zone(&lab, &workspace, "alice.ne.");
+    ok(
+        lab.run(&[
+            "ds",
+            "submit",
+            "--trainee",
+            "alice",
+            "--key",
+            ksk.to_str().unwrap(),
+        ]),
+        "ds submit",
+    );
+    drop(ub); // a fresh cache
+    let ub = start_unbound(&unbound, dir.path(), &lab, resolver);
+    wait_for("AD for the signed trainee zone", || {
+        resolve(ub.addr, "www.alice.ne.", 1).is_ok_and(|r| validated(&r))
+    });
+
+    // delv, with the lab trust anchor, through Unbound.
+    let anchor_file = dir.path().join("anchor.conf");
+    std::fs::write(
+        &anchor_file,
+        ok(
+            lab.run(&["trust-anchor", "--format", "bind"]),
+            "trust-anchor",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(&delv)
+        .args([
+            "@127.132.200.1",
+            "-p",
+            "5353",
+            "-a",
+            anchor_file.to_str().unwrap(),
+            "+root=.",
+            "www.alice.ne.",
+            "A",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        printed(&out).contains("fully validated"),
+        "delv:\n{}",
+        printed(&out)
+    );
+
+    ok(
+        lab.run(&["ds", "withdraw", "--trainee", "alice"]),
+        "ds withdraw",
+    );
+    drop(ub);
+    let ub = start_unbound(&unbound, dir.path(), &lab, resolver);
+    let r = resolve(ub.addr, "www.alice.ne.", 1).unwrap();
+    assert!(
+        r.rcode == 0 && !r.ad,
+        "insecure again after withdraw: {}",
+        r.header_text()
+    );
+    drop(ub);
+    let _ = peer("unbound");
+}
