@@ -26,12 +26,13 @@ use std::time::{Duration, Instant};
 /// Why a lab could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
+    // Boxed: these errors are large and the happy path should stay small.
     #[error(transparent)]
-    Lab(#[from] dnslab_lab::LabError),
+    Lab(Box<dnslab_lab::LabError>),
     #[error(transparent)]
-    State(#[from] dnslab_lab::StateError),
+    State(Box<dnslab_lab::StateError>),
     #[error(transparent)]
-    LabZone(#[from] LabZoneError),
+    LabZone(Box<LabZoneError>),
     #[error("node {node}: {source}")]
     Serve { node: String, source: ServeError },
     #[error("nodes did not answer within {seconds} s: {nodes}")]
@@ -41,6 +42,24 @@ pub enum BackendError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl From<dnslab_lab::LabError> for BackendError {
+    fn from(e: dnslab_lab::LabError) -> Self {
+        BackendError::Lab(Box::new(e))
+    }
+}
+
+impl From<dnslab_lab::StateError> for BackendError {
+    fn from(e: dnslab_lab::StateError) -> Self {
+        BackendError::State(Box::new(e))
+    }
+}
+
+impl From<LabZoneError> for BackendError {
+    fn from(e: LabZoneError) -> Self {
+        BackendError::LabZone(Box::new(e))
+    }
 }
 
 /// `<state>/supervisor.pid`: the running supervisor.
