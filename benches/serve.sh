@@ -48,7 +48,7 @@ for v in SECONDS_RUN NAMES; do
 done
 CLIENTS="${BENCH_CLIENTS:-10}"
 OUTSTANDING="${BENCH_OUTSTANDING:-100}"
-SERVERS="${BENCH_SERVERS:-dnslab nsd knot}"
+SERVERS="${BENCH_SERVERS:-dnslab nsd knot dnslab-hickory-udp}"
 
 die() {
     echo "serve.sh: error: $*" >&2
@@ -61,10 +61,10 @@ for tool in dnsperf python3 ps; do
 done
 for s in $SERVERS; do
     case "$s" in
-        dnslab) ;;
+        dnslab | dnslab-hickory-udp) ;;
         nsd) command -v nsd >/dev/null || die "nsd is not installed (Debian: apt-get install nsd)" ;;
         knot) command -v knotd >/dev/null || die "knotd is not installed (Debian: apt-get install knot)" ;;
-        *) die "unknown server '$s' in BENCH_SERVERS (dnslab, nsd, knot)" ;;
+        *) die "unknown server '$s' in BENCH_SERVERS (dnslab, dnslab-hickory-udp, nsd, knot)" ;;
     esac
 done
 
@@ -295,6 +295,9 @@ bench() {
 }
 
 IP_DNSLAB=127.84.0.1
+# The same answer logic over hickory-server's UDP path (--udp-via-hickory),
+# kept to measure why dnslab runs its own UDP loop (docs/architecture.md).
+IP_HICKORY=127.84.0.4
 IP_NSD=127.84.0.2
 IP_KNOT=127.84.0.3
 
@@ -304,6 +307,11 @@ for s in $SERVERS; do
             port="$(free_port "$IP_DNSLAB")"
             bench dnslab "$IP_DNSLAB" "$port" "$DNSLAB" serve --zone "$ORIGIN=$SIGNED" \
                 --listen "$IP_DNSLAB:$port" --threads 1
+            ;;
+        dnslab-hickory-udp)
+            port="$(free_port "$IP_HICKORY")"
+            bench dnslab-hickory-udp "$IP_HICKORY" "$port" "$DNSLAB" serve --zone "$ORIGIN=$SIGNED" \
+                --listen "$IP_HICKORY:$port" --threads 1 --udp-via-hickory
             ;;
         nsd)
             port="$(free_port "$IP_NSD")"

@@ -6,10 +6,13 @@
 //! is planned.
 //!
 //! Shared by every backend: signing the lab's own zones and keeping the
-//! trainees' DS submissions ([`lab_zones`]), health probes ([`probe`]) and
+//! trainees' DS submissions ([`lab_zones`]), building the bogus zoo's
+//! fixtures ([`zoo`]), health probes ([`probe`]) and
 //! the status report ([`status`]).
 
+pub mod cds;
 pub mod embedded;
 pub mod lab_zones;
 pub mod probe;
 pub mod status;
+pub mod zoo;

@@ -10,6 +10,7 @@
 pub mod bind;
 pub mod crypto;
 pub mod ds;
+pub mod p256_table;
 
 use crate::algorithm::Algorithm;
 use crate::name::Name;

@@ -504,3 +504,43 @@ fn every_finding_id_is_documented_and_round_trips() {
         assert_eq!(FindingId::from_text(id.as_str()), Some(*id));
     }
 }
+
+/// Enough signatures per key that the verifier prepares the P-256 keys
+/// (precomputed tables, keys::p256_table) instead of calling ring per
+/// signature: the verdicts must be the same, good and bad.
+#[test]
+fn many_signatures_use_prepared_keys_with_the_same_verdicts() {
+    use crate::keys::crypto::VerifyingKey;
+    let mut text = TEXT.to_string();
+    for i in 0..VerifyingKey::PREPARE_THRESHOLD {
+        text.push_str(&format!("h{i} 3600 A 192.0.2.{}\n", i % 250 + 1));
+    }
+    let (ksk, zsk) = standard_keys();
+    let mut records = signed(&text, &[&ksk, &zsk], Some(300));
+    let report = check(records.clone());
+    assert!(report.findings.is_empty(), "{}", show(&report));
+    assert!(report.stats.signatures_checked > VerifyingKey::PREPARE_THRESHOLD);
+    assert_eq!(report.stats.signatures_valid, report.stats.signatures_found);
+    // Damage one signature (last byte of s) and one signed record.
+    let h7 = n("h7.example.");
+    let sig = records
+        .iter_mut()
+        .find(|r| r.rtype == Rtype::RRSIG && r.owner.eq_ignore_case(&h7))
+        .unwrap();
+    *sig.rdata.last_mut().unwrap() ^= 1;
+    let h99 = n("h99.example.");
+    let a = records
+        .iter_mut()
+        .find(|r| r.rtype == Rtype::A && r.owner.eq_ignore_case(&h99))
+        .unwrap();
+    a.rdata[3] ^= 0x40;
+    let report = check(records);
+    expect(&report, FindingId::RrsigBadSignature, "h7.example.");
+    expect(&report, FindingId::RrsigBadSignature, "h99.example.");
+    assert_eq!(
+        report.stats.signatures_valid + 2,
+        report.stats.signatures_found,
+        "{}",
+        show(&report)
+    );
+}

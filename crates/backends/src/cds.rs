@@ -1,0 +1,478 @@
+//! CDS/CDNSKEY scanning by the parent (RFC 7344, RFC 8078).
+//!
+//! A TLD that scans asks each trainee's server for the zone's DNSKEY, CDS
+//! and CDNSKEY RRsets (with their signatures) and decides:
+//!
+//! - no CDS/CDNSKEY: nothing to do;
+//! - the delete form (`CDS 0 0 0 00`, `CDNSKEY 0 3 0 AA==`, RFC 8078 §4):
+//!   remove the DS records;
+//! - otherwise accept the new DS set only when the CDS/CDNSKEY RRset is
+//!   signed by a key that the current DS set authenticates (RFC 7344 §4.1:
+//!   no bootstrapping of trust here; trainees submit their first DS), and
+//!   the new DS set authenticates a key that signs the DNSKEY RRset, so the
+//!   chain still validates (RFC 7344 §4.1, "the DS RRset must not break the
+//!   chain").
+//!
+//! Every decision comes with a reason, logged for the instructor.
+
+use dnslab_zone::keys::crypto;
+use dnslab_zone::keys::ds::{DigestType, digest};
+use dnslab_zone::rdata::time::serial_lt;
+use dnslab_zone::rdata::view::{Dnskey, Ds, Rrsig, key_tag};
+use dnslab_zone::sign::rrsig::signed_data;
+use dnslab_zone::{Name, Record, Rtype};
+
+/// What the parent does after a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CdsDecision {
+    /// The child publishes no CDS or CDNSKEY.
+    NoCds,
+    /// The child's CDS set equals the current DS set.
+    Unchanged,
+    /// Replace the DS set with these records.
+    Accept(Vec<Record>),
+    /// Remove the DS set (RFC 8078 §4 delete).
+    Delete,
+    /// Keep the DS set; the reason says why the CDS set was not taken.
+    Refuse(String),
+}
+
+/// What a scan of the child's server found.
+#[derive(Debug, Clone, Default)]
+pub struct ChildKeys {
+    pub dnskey: Vec<Record>,
+    pub cds: Vec<Record>,
+    pub cdnskey: Vec<Record>,
+    /// Every RRSIG returned with the three RRsets.
+    pub signatures: Vec<Record>,
+}
+
+fn is_delete_cds(r: &Record) -> bool {
+    Ds::parse(&r.rdata).is_some_and(|d| d.key_tag == 0 && d.algorithm.0 == 0 && d.digest_type == 0)
+}
+
+fn is_delete_cdnskey(r: &Record) -> bool {
+    Dnskey::parse(&r.rdata).is_some_and(|k| k.algorithm.0 == 0)
+}
+
+/// Whether some signature over `rrset` verifies with one of `keys` at `now`.
+fn signed_by(rrset: &[Record], signatures: &[Record], keys: &[&Record], now: i64) -> bool {
+    let Some(first) = rrset.first() else {
+        return false;
+    };
+    let mut buf = Vec::new();
+    signatures
+        .iter()
+        .filter(|s| s.covered_type() == Some(first.rtype) && s.owner.eq_ignore_case(&first.owner))
+        .any(|sig| {
+            let Some(v) = Rrsig::parse(&sig.rdata) else {
+                return false;
+            };
+            let t = now as u32;
+            if serial_lt(t, v.inception) || serial_lt(v.expiration, t) {
+                return false;
+            }
+            keys.iter().any(|k| {
+                let Some(dk) = Dnskey::parse(&k.rdata) else {
+                    return false;
+                };
+                if key_tag(&k.rdata) != v.key_tag || dk.algorithm != v.algorithm {
+                    return false;
+                }
+                signed_data(v.header, rrset, v.labels, v.original_ttl, &mut buf);
+                crypto::verify(dk.algorithm, dk.public_key, &buf, v.signature)
+            })
+        })
+}
+
+/// The DNSKEYs (of `dnskeys`) that some DS in `ds_set` matches.
+fn authenticated_keys<'a>(
+    zone: &Name,
+    ds_set: &[Record],
+    dnskeys: &'a [Record],
+) -> Vec<&'a Record> {
+    dnskeys
+        .iter()
+        .filter(|k| {
+            ds_set.iter().any(|ds| {
+                let Some(d) = Ds::parse(&ds.rdata) else {
+                    return false;
+                };
+                let Some(dt) = DigestType::from_number(d.digest_type) else {
+                    return false;
+                };
+                d.key_tag == key_tag(&k.rdata)
+                    && d.algorithm.0 == k.rdata.get(3).copied().unwrap_or(0)
+                    && digest(zone, &k.rdata, dt) == d.digest
+            })
+        })
+        .collect()
+}
+
+/// The DS set the child asks for: its CDS records, or DS (SHA-256) of its
+/// CDNSKEY records when it publishes only those.
+fn requested_ds(zone: &Name, child: &ChildKeys, ttl: u32) -> Vec<Record> {
+    if !child.cds.is_empty() {
+        return child
+            .cds
+            .iter()
+            .map(|r| Record {
+                rtype: Rtype::DS,
+                ttl,
+                ..r.clone()
+            })
+            .collect();
+    }
+    child
+        .cdnskey
+        .iter()
+        .map(|k| {
+            Record::new(
+                zone.clone(),
+                Rtype::DS,
+                ttl,
+                dnslab_zone::keys::ds::ds_rdata(zone, &k.rdata, DigestType::Sha256),
+            )
+        })
+        .collect()
+}
+
+/// Decides what to do with the child's CDS/CDNSKEY (see the module docs).
+pub fn evaluate(
+    zone: &Name,
+    current_ds: &[Record],
+    child: &ChildKeys,
+    ds_ttl: u32,
+    now: i64,
+) -> CdsDecision {
+    if child.cds.is_empty() && child.cdnskey.is_empty() {
+        return CdsDecision::NoCds;
+    }
+    if current_ds.is_empty() {
+        return CdsDecision::Refuse(format!(
+            "{zone} has no DS yet: CDS cannot bootstrap trust in this lab (RFC 8078 §3 needs another channel); submit the first DS with `dnslab ds submit`"
+        ));
+    }
+    let trusted = authenticated_keys(zone, current_ds, &child.dnskey);
+    if trusted.is_empty() {
+        return CdsDecision::Refuse(format!(
+            "none of {zone}'s DNSKEYs matches the current DS set, so its CDS cannot be authenticated"
+        ));
+    }
+    // The CDS (and CDNSKEY) RRsets must be signed by a key the DS set authenticates.
+    for (set, name) in [(&child.cds, "CDS"), (&child.cdnskey, "CDNSKEY")] {
+        if !set.is_empty() && !signed_by(set, &child.signatures, &trusted, now) {
+            let tags: Vec<String> = trusted
+                .iter()
+                .map(|k| key_tag(&k.rdata).to_string())
+                .collect();
+            return CdsDecision::Refuse(format!(
+                "the {name} RRset of {zone} is not signed by a key the current DS set authenticates (key {}); RFC 7344 §4.1",
+                tags.join(", ")
+            ));
+        }
+    }
+    let deletes =
+        child.cds.iter().any(is_delete_cds) || child.cdnskey.iter().any(is_delete_cdnskey);
+    if deletes {
+        let only_deletes =
+            child.cds.iter().all(is_delete_cds) && child.cdnskey.iter().all(is_delete_cdnskey);
+        if !only_deletes {
+            return CdsDecision::Refuse(format!(
+                "{zone} mixes the delete form with other CDS/CDNSKEY records (RFC 8078 §4)"
+            ));
+        }
+        return CdsDecision::Delete;
+    }
+    let new_ds = requested_ds(zone, child, ds_ttl);
+    let same = new_ds.len() == current_ds.len()
+        && new_ds
+            .iter()
+            .all(|n| current_ds.iter().any(|c| c.rdata == n.rdata));
+    if same {
+        return CdsDecision::Unchanged;
+    }
+    // The new DS set must authenticate a key that signs the DNSKEY RRset.
+    let new_trusted = authenticated_keys(zone, &new_ds, &child.dnskey);
+    if !signed_by(&child.dnskey, &child.signatures, &new_trusted, now) {
+        return CdsDecision::Refuse(format!(
+            "the requested DS set of {zone} matches no key that signs its DNSKEY RRset: the chain would break (RFC 7344 §4.1)"
+        ));
+    }
+    CdsDecision::Accept(new_ds)
+}
+
+/// One query to the child's server, over UDP and again over TCP when the
+/// answer is truncated (DNSKEY sets with signatures often are).
+fn ask(addr: std::net::SocketAddr, zone: &Name, rtype: Rtype) -> Result<Vec<Record>, String> {
+    use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::{Name as HName, RecordType};
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let name = HName::from_ascii(zone.to_string()).map_err(|e| e.to_string())?;
+    let mut msg = Message::new(rand_id(), MessageType::Query, OpCode::Query);
+    msg.add_query(Query::query(name, RecordType::from(rtype.0)));
+    let mut edns = Edns::new();
+    edns.set_max_payload(1232);
+    edns.set_dnssec_ok(true);
+    msg.set_edns(edns);
+    let wire = msg.to_vec().map_err(|e| e.to_string())?;
+    let timeout = Duration::from_secs(2);
+    let socket = std::net::UdpSocket::bind(if addr.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    })
+    .map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    socket.send_to(&wire, addr).map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 65535];
+    let (n, _) = socket
+        .recv_from(&mut buf)
+        .map_err(|e| format!("no answer from {addr}: {e}"))?;
+    let mut reply = Message::from_vec(&buf[..n]).map_err(|e| e.to_string())?;
+    if reply.metadata.truncation {
+        let mut tcp =
+            std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+        tcp.set_read_timeout(Some(timeout))
+            .map_err(|e| e.to_string())?;
+        let mut framed = (wire.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&wire);
+        tcp.write_all(&framed).map_err(|e| e.to_string())?;
+        let mut len = [0u8; 2];
+        tcp.read_exact(&mut len).map_err(|e| e.to_string())?;
+        let mut data = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        tcp.read_exact(&mut data).map_err(|e| e.to_string())?;
+        reply = Message::from_vec(&data).map_err(|e| e.to_string())?;
+    }
+    Ok(reply
+        .answers
+        .iter()
+        .filter_map(|r| dnslab_zone::hickory::from_hickory(r).ok())
+        .collect())
+}
+
+fn rand_id() -> u16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    (nanos ^ (nanos >> 16)) as u16
+}
+
+/// Asks the child's server for its DNSKEY, CDS and CDNSKEY RRsets.
+pub fn fetch(addr: std::net::SocketAddr, zone: &Name) -> Result<ChildKeys, String> {
+    let mut keys = ChildKeys::default();
+    for rtype in [Rtype::DNSKEY, Rtype::CDS, Rtype::CDNSKEY] {
+        for r in ask(addr, zone, rtype)? {
+            match r.rtype {
+                Rtype::RRSIG => keys.signatures.push(r),
+                t if t == rtype => match t {
+                    Rtype::DNSKEY => keys.dnskey.push(r),
+                    Rtype::CDS => keys.cds.push(r),
+                    _ => keys.cdnskey.push(r),
+                },
+                _ => {}
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Scans one trainee's zone and applies the decision to the TLD (re-signed
+/// at once); every decision is logged and returned.
+pub fn scan_trainee(
+    state: &dnslab_lab::StateDir,
+    plan: &dnslab_lab::LabPlan,
+    trainee: &dnslab_lab::Trainee,
+) -> Result<CdsDecision, crate::lab_zones::LabZoneError> {
+    use crate::lab_zones::{parent_of, sign_lab_zone, store_ds, submitted_ds};
+    let current = submitted_ds(state, trainee)?;
+    let decision = match fetch(trainee.auth, &trainee.zone) {
+        Ok(child) => evaluate(
+            &trainee.zone,
+            &current,
+            &child,
+            plan.timers.ds_ttl,
+            dnslab_zone::rdata::time::now(),
+        ),
+        Err(e) => CdsDecision::Refuse(format!("cannot scan {}: {e}", trainee.zone)),
+    };
+    match &decision {
+        CdsDecision::Accept(ds) => {
+            store_ds(state, trainee, ds)?;
+            sign_lab_zone(state, plan, &parent_of(trainee))?;
+            tracing::info!(trainee = %trainee.name, zone = %trainee.zone, records = ds.len(), "CDS scan: DS set replaced from CDS/CDNSKEY");
+        }
+        CdsDecision::Delete => {
+            store_ds(state, trainee, &[])?;
+            sign_lab_zone(state, plan, &parent_of(trainee))?;
+            tracing::info!(trainee = %trainee.name, zone = %trainee.zone, "CDS scan: delete request honoured, DS removed (RFC 8078)");
+        }
+        CdsDecision::Refuse(reason) => {
+            tracing::info!(trainee = %trainee.name, zone = %trainee.zone, %reason, "CDS scan: refused")
+        }
+        CdsDecision::NoCds | CdsDecision::Unchanged => {
+            tracing::debug!(trainee = %trainee.name, zone = %trainee.zone, ?decision, "CDS scan")
+        }
+    }
+    let _ = append_log(state, trainee, &decision);
+    Ok(decision)
+}
+
+/// `<state>/cds.log`: one line per decision that changes or refuses something.
+fn append_log(
+    state: &dnslab_lab::StateDir,
+    trainee: &dnslab_lab::Trainee,
+    decision: &CdsDecision,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let text = match decision {
+        CdsDecision::Accept(ds) => format!("accepted: DS set replaced by {} record(s)", ds.len()),
+        CdsDecision::Delete => "accepted: delete (DS removed)".to_string(),
+        CdsDecision::Refuse(reason) => format!("refused: {reason}"),
+        _ => return Ok(()),
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state.join("cds.log"))?;
+    writeln!(
+        f,
+        "{} {} {}: {text}",
+        dnslab_zone::rdata::time::format_human(dnslab_zone::rdata::time::now()),
+        trainee.name,
+        trainee.zone
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dnslab_zone::Algorithm;
+    use dnslab_zone::keys::Key;
+    use dnslab_zone::keys::ds::ds_rdata;
+    use dnslab_zone::parser::{ParseOptions, parse_bytes};
+    use dnslab_zone::sign::{SignConfig, sign_zone};
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn zone() -> Name {
+        Name::parse_absolute("t01.ne.").unwrap()
+    }
+
+    fn child(keys: &[Key], extra: &str) -> ChildKeys {
+        let text = format!("$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n{extra}");
+        let records = parse_bytes(
+            text.as_bytes(),
+            "t".as_ref(),
+            &ParseOptions {
+                origin: Some(zone()),
+                default_ttl: None,
+            },
+        )
+        .unwrap();
+        let signed = sign_zone(&zone(), records, keys, &SignConfig::new(NOW))
+            .unwrap()
+            .zone
+            .records;
+        let pick = |t: Rtype| {
+            signed
+                .iter()
+                .filter(|r| r.rtype == t)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        ChildKeys {
+            dnskey: pick(Rtype::DNSKEY),
+            cds: pick(Rtype::CDS),
+            cdnskey: pick(Rtype::CDNSKEY),
+            signatures: pick(Rtype::RRSIG),
+        }
+    }
+
+    fn ds_of(key: &Key) -> Record {
+        Record::new(
+            zone(),
+            Rtype::DS,
+            60,
+            ds_rdata(&zone(), &key.dnskey_rdata(), DigestType::Sha256),
+        )
+    }
+
+    fn keys() -> (Key, Key) {
+        let old = Key::generate(zone(), Algorithm::ED25519, true, 0).unwrap();
+        let new = Key::generate(zone(), Algorithm::ED25519, true, 0).unwrap();
+        (old, new)
+    }
+
+    #[test]
+    fn a_rollover_through_cds_is_accepted() {
+        let (old, mut new) = keys();
+        new.timing.sync_publish = Some(0);
+        let (old_ds, new_ds) = (ds_of(&old), ds_of(&new));
+        let c = child(&[old, new], "");
+        match evaluate(&zone(), &[old_ds], &c, 60, NOW) {
+            CdsDecision::Accept(ds) => assert_eq!(ds[0].rdata, new_ds.rdata),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_signer_delete_and_bootstrap() {
+        let (old, _) = keys();
+        let old_ds = ds_of(&old);
+        let stranger = Key::generate(zone(), Algorithm::ED25519, true, 0).unwrap();
+        let mut c = child(std::slice::from_ref(&old), "@ CDS 1 15 2 00");
+        // Replace the CDS signature by one from a key the DS set does not cover.
+        let foreign = child(&[stranger], "@ CDS 1 15 2 00");
+        c.signatures
+            .retain(|s| s.covered_type() != Some(Rtype::CDS));
+        c.signatures.extend(
+            foreign
+                .signatures
+                .into_iter()
+                .filter(|s| s.covered_type() == Some(Rtype::CDS)),
+        );
+        let refused = evaluate(&zone(), std::slice::from_ref(&old_ds), &c, 60, NOW);
+        assert!(
+            matches!(&refused, CdsDecision::Refuse(r) if r.contains("not signed")),
+            "{refused:?}"
+        );
+
+        let c = child(
+            std::slice::from_ref(&old),
+            "@ CDS 0 0 0 00\n@ CDNSKEY 0 3 0 AA==",
+        );
+        assert_eq!(
+            evaluate(&zone(), std::slice::from_ref(&old_ds), &c, 60, NOW),
+            CdsDecision::Delete
+        );
+        let bootstrap = evaluate(&zone(), &[], &c, 60, NOW);
+        assert!(
+            matches!(&bootstrap, CdsDecision::Refuse(r) if r.contains("no DS yet")),
+            "{bootstrap:?}"
+        );
+        let c = child(std::slice::from_ref(&old), "");
+        assert_eq!(
+            evaluate(&zone(), &[old_ds], &c, 60, NOW),
+            CdsDecision::NoCds
+        );
+    }
+
+    #[test]
+    fn a_cds_that_would_break_the_chain_is_refused() {
+        let (old, new) = keys();
+        let old_ds = ds_of(&old);
+        // The child asks for the DS of a key that is not in its DNSKEY set.
+        let ds = ds_of(&new).rdata_text();
+        let c = child(&[old], &format!("@ CDS {ds}"));
+        let d = evaluate(&zone(), &[old_ds], &c, 60, NOW);
+        assert!(
+            matches!(&d, CdsDecision::Refuse(r) if r.contains("chain would break")),
+            "{d:?}"
+        );
+    }
+}
