@@ -1,11 +1,15 @@
 //! The embedded backend: every node of the lab as tasks in one process.
 //!
 //! ```text
-//!  up ─▶ plan ─▶ state init (keys, zones, workspaces) ─▶ sign root/TLDs/zoo
+//!  up ─▶ plan ─▶ state init (keys, zones, workspaces) ─▶ build the zoo fixtures, sign root/TLDs/zoo
 //!     ─▶ one dnslab-server per node on its own 127.x address (UDP + TCP)
 //!     ─▶ wait until every node answers ─▶ pid + ready files ─▶ serve
 //!     ─▶ re-sign lab zones every signature_refresh ─▶ stop on signal
 //! ```
+//!
+//! The zoo node serves `zoo.` and every fixture of the bogus zoo
+//! (`<label>.zoo.`, [`crate::zoo`]); DS queries for a fixture are answered
+//! from `zoo.`, the parent, as RFC 4035 §3.1.4.1 requires.
 //!
 //! A trainee's authoritative node serves `<zone>.zone` from the trainee's
 //! workspace, or `<zone>.zone.signed` once the trainee has signed it, and
@@ -18,6 +22,7 @@
 
 use crate::lab_zones::{self, LabZoneError};
 use crate::probe::answers_soa;
+use crate::zoo;
 use dnslab_lab::{LabPlan, Node, Role, StateDir};
 use dnslab_server::server::{self, ServeError, ServerConfig, Shared, ZoneSource};
 use std::path::PathBuf;
@@ -153,10 +158,12 @@ pub fn node_configs(
                 .zones
                 .iter()
                 .map(|apex| {
-                    Ok(ZoneSource::new(
-                        apex.clone(),
-                        lab_zones::signed_file(state, plan, apex)?,
-                    ))
+                    // The zoo node also serves the fixtures of the zoo.
+                    let file = match zoo::served_file(state, plan, apex) {
+                        Some(file) => file,
+                        None => lab_zones::signed_file(state, plan, apex)?,
+                    };
+                    Ok(ZoneSource::new(apex.clone(), file))
                 })
                 .collect::<Result<Vec<_>, LabZoneError>>()?,
             Role::Auth if plan.runs_auth => {
@@ -261,26 +268,20 @@ async fn serve_nodes(
     }
 
     // Ready when every node answers, or fail early when one cannot bind.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Probes block, so they run off the runtime, all nodes at once.
+    const READY_WITHIN: u64 = 30;
+    let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
+    let probes = std::sync::Arc::new(probes);
     loop {
         if let Some(Ok(Err(e))) = tasks.try_join_next() {
             let _ = stop_tx.send(true);
             while tasks.join_next().await.is_some() {}
             return Err(e);
         }
-        let silent: Vec<&str> = probes
-            .iter()
-            .filter(|(_, addr, apex, shared)| {
-                // A zone that did not load cannot answer; the node still runs.
-                let loaded = shared
-                    .zones
-                    .load()
-                    .get(apex.to_lowercase().as_wire())
-                    .is_some();
-                loaded && !answers_soa(*addr, apex, Duration::from_millis(200))
-            })
-            .map(|(name, ..)| name.as_str())
-            .collect();
+        let p = probes.clone();
+        let silent: Vec<String> = tokio::task::spawn_blocking(move || silent_nodes(&p))
+            .await
+            .unwrap_or_default();
         if silent.is_empty() {
             break;
         }
@@ -288,7 +289,10 @@ async fn serve_nodes(
             let nodes = silent.join(", ");
             let _ = stop_tx.send(true);
             while tasks.join_next().await.is_some() {}
-            return Err(BackendError::NotReady { seconds: 10, nodes });
+            return Err(BackendError::NotReady {
+                seconds: READY_WITHIN,
+                nodes,
+            });
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -296,9 +300,16 @@ async fn serve_nodes(
     tracing::info!(workshop = %plan.workshop, nodes = probes.len(), "lab is up");
 
     let resign = tokio::spawn(resign_periodically(plan.clone(), state.clone()));
+    let scan = plan
+        .cds_scan
+        .enabled
+        .then(|| tokio::spawn(scan_cds_periodically(plan.clone(), state.clone())));
     shutdown.await;
     tracing::info!("stopping the lab");
     resign.abort();
+    if let Some(scan) = scan {
+        scan.abort();
+    }
     let _ = stop_tx.send(true);
     let mut result = Ok(());
     while let Some(joined) = tasks.join_next().await {
@@ -307,6 +318,56 @@ async fn serve_nodes(
         }
     }
     result
+}
+
+type Probe = (
+    String,
+    std::net::SocketAddr,
+    dnslab_zone::Name,
+    std::sync::Arc<Shared>,
+);
+
+/// The nodes that do not answer an SOA probe yet (each probed in its own
+/// thread). A zone that did not load cannot answer; its node still runs.
+fn silent_nodes(probes: &[Probe]) -> Vec<String> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = probes
+            .iter()
+            .map(|(name, addr, apex, shared)| {
+                scope.spawn(move || {
+                    let loaded = shared
+                        .zones
+                        .load()
+                        .get(apex.to_lowercase().as_wire())
+                        .is_some();
+                    (loaded && !answers_soa(*addr, apex, Duration::from_millis(200)))
+                        .then(|| name.clone())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok().flatten())
+            .collect()
+    })
+}
+
+/// The TLDs' CDS/CDNSKEY scanning (RFC 7344): every `cds_scan.interval`,
+/// each trainee zone in turn ([`crate::cds::scan_trainee`]).
+async fn scan_cds_periodically(plan: LabPlan, state: StateDir) {
+    let every = Duration::from_secs(u64::from(plan.cds_scan.interval.max(1)));
+    loop {
+        tokio::time::sleep(every).await;
+        let (p, s) = (plan.clone(), state.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            for trainee in &p.trainees {
+                if let Err(error) = crate::cds::scan_trainee(&s, &p, trainee) {
+                    tracing::error!(trainee = %trainee.name, %error, "CDS scan failed");
+                }
+            }
+        })
+        .await;
+    }
 }
 
 /// Re-signs the lab zones before their signatures run out.

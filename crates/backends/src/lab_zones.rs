@@ -2,7 +2,8 @@
 //! submissions.
 //!
 //! The unsigned sources come from the plan; DS records come from the lab
-//! keys (TLDs and zoo in the root) and from `<state>/ds/<trainee>.ds` (the
+//! keys (TLDs and zoo in the root), from the zoo fixtures' keys, per
+//! fixture ([`crate::zoo`], in `zoo.`) and from `<state>/ds/<trainee>.ds` (the
 //! trainees' zones in their TLD), which `dnslab ds submit` writes. Signing
 //! writes `<state>/zones/<source>.signed` atomically; the running servers
 //! notice the new file and reload it, so a DS submission takes effect at
@@ -132,6 +133,7 @@ fn zone_content(
                 );
             }
         }
+        Role::Zoo => records.extend(crate::zoo::ds_records(state, plan)?),
         _ => {}
     }
     Ok(records)
@@ -183,14 +185,16 @@ pub fn sign_lab_zone(
     Ok(path)
 }
 
-/// Signs every lab zone, children first so that nothing waits on a parent.
+/// Builds the zoo's fixtures ([`crate::zoo`]), then signs every lab zone,
+/// children first so that nothing waits on a parent.
 pub fn sign_all(state: &StateDir, plan: &LabPlan) -> Result<Vec<PathBuf>, LabZoneError> {
+    let mut paths = crate::zoo::build_all(state, plan)?;
     let mut zones = plan.lab_zones();
     zones.reverse();
-    zones
-        .iter()
-        .map(|z| sign_lab_zone(state, plan, &z.apex))
-        .collect()
+    for z in &zones {
+        paths.push(sign_lab_zone(state, plan, &z.apex)?);
+    }
+    Ok(paths)
 }
 
 /// The TLD a trainee's zone is delegated from.

@@ -44,6 +44,15 @@ pub enum Command {
     Ds(DsCommand),
     /// Generate keys, sign a sample zone and verify it, in a temporary directory.
     Demo(DemoArgs),
+    /// List the bogus zoo: fixture zones under zoo. and what a validating
+    /// resolver must make of each (needs no running lab).
+    Zoo(ZooArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ZooArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
 }
 
 /// Where the lab's state lives (`--state-dir`, or `DNSLAB_STATE_DIR`).

@@ -130,7 +130,7 @@ fn sign_trainee_zone(lab: &Lab, workspace: &Path, zone: &str) -> PathBuf {
 }
 
 fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if check() {
             return;
@@ -429,4 +429,169 @@ fn unbound_and_delv_validate_the_lab_chain() {
     );
     drop(ub);
     let _ = peer("unbound");
+}
+
+/// RFC 7344 / RFC 8078 scanning by the TLD: a CDS for a new KSK replaces
+/// the DS, a CDS signed by a key the DS set does not cover is refused (and
+/// the reason logged), and the delete form removes the DS.
+#[test]
+fn cds_scanning_follows_the_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lab.yaml");
+    std::fs::write(
+        &file,
+        "workshop: cds-test\ntlds: [ne]\ntrainees:\n  names: [alice]\ntimers: workshop\n\
+         cds_scan:\n  enabled: true\n  interval: 1s\naddresses:\n  base: 127.134.0.0/16\nport: 10053\n",
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let lab = Lab {
+        _dir: dir,
+        file,
+        state,
+    };
+    lab.up();
+    let status = lab.status();
+    let tld = addr_of(&status, "tld-ne");
+    let workspace = PathBuf::from(status["trainees"][0]["workspace"].as_str().unwrap());
+    let zone_file = workspace.join("alice.ne.zone");
+    let sign = |keys: &Path| {
+        ok(
+            lab.run(&[
+                "zone",
+                "sign",
+                zone_file.to_str().unwrap(),
+                "--origin",
+                "alice.ne.",
+                "--keys",
+                keys.to_str().unwrap(),
+            ]),
+            "zone sign",
+        )
+    };
+    let ds_in_tld = || -> Vec<String> {
+        query(tld, "alice.ne.", 43, dnssec())
+            .map(|r| {
+                r.answer
+                    .iter()
+                    .filter(|x| x.rtype == 43)
+                    .map(|x| common::rdata_text(43, &x.rdata))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tag_of = |base: &str| {
+        base.trim()
+            .rsplit('+')
+            .next()
+            .unwrap()
+            .trim_start_matches('0')
+            .to_string()
+    };
+
+    // KSK1 + ZSK, DS submitted by hand.
+    let keys = workspace.join("keys");
+    let k = keys.to_str().unwrap();
+    let ksk1 = ok(
+        lab.run(&[
+            "key",
+            "generate",
+            "--zone",
+            "alice.ne.",
+            "--ksk",
+            "--dir",
+            k,
+        ]),
+        "key generate",
+    );
+    ok(
+        lab.run(&["key", "generate", "--zone", "alice.ne.", "--dir", k]),
+        "key generate",
+    );
+    sign(&keys);
+    let ksk1_file = keys.join(format!("{}.key", ksk1.trim()));
+    ok(
+        lab.run(&[
+            "ds",
+            "submit",
+            "--trainee",
+            "alice",
+            "--key",
+            ksk1_file.to_str().unwrap(),
+        ]),
+        "ds submit",
+    );
+    wait_for("the first DS", || {
+        ds_in_tld()
+            .iter()
+            .any(|d| d.starts_with(&format!("{} ", tag_of(&ksk1))))
+    });
+
+    // KSK2 published with SyncPublish: the zone now carries CDS/CDNSKEY for it.
+    let ksk2 = ok(
+        lab.run(&[
+            "key",
+            "generate",
+            "--zone",
+            "alice.ne.",
+            "--ksk",
+            "--dir",
+            k,
+        ]),
+        "key generate",
+    );
+    let private = keys.join(format!("{}.private", ksk2.trim()));
+    let mut text = std::fs::read_to_string(&private).unwrap();
+    text.push_str("SyncPublish: 20200101000000\n");
+    std::fs::write(&private, text).unwrap();
+    sign(&keys);
+    wait_for("the DS of KSK2 from its CDS", || {
+        let ds = ds_in_tld();
+        ds.len() == 1 && ds[0].starts_with(&format!("{} ", tag_of(&ksk2)))
+    });
+
+    // A CDS signed only by a key the DS set does not cover: refused, logged.
+    let stranger = workspace.join("stranger-keys");
+    let s = stranger.to_str().unwrap();
+    let ksk3 = ok(
+        lab.run(&[
+            "key",
+            "generate",
+            "--zone",
+            "alice.ne.",
+            "--ksk",
+            "--dir",
+            s,
+        ]),
+        "key generate",
+    );
+    let private = stranger.join(format!("{}.private", ksk3.trim()));
+    let mut text = std::fs::read_to_string(&private).unwrap();
+    text.push_str("SyncPublish: 20200101000000\n");
+    std::fs::write(&private, text).unwrap();
+    sign(&stranger);
+    wait_for("the refusal in cds.log", || {
+        std::fs::read_to_string(lab.state.join("cds.log")).is_ok_and(|log| log.contains("refused"))
+    });
+    assert!(
+        ds_in_tld()[0].starts_with(&format!("{} ", tag_of(&ksk2))),
+        "the DS stays"
+    );
+
+    // The delete form, signed by the trusted KSK2 (no longer sync-published): the DS goes.
+    let ksk2_private = keys.join(format!("{}.private", ksk2.trim()));
+    let text = std::fs::read_to_string(&ksk2_private).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("SyncPublish"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&ksk2_private, text).unwrap();
+    let mut source = std::fs::read_to_string(&zone_file).unwrap();
+    source.push_str("\n@ IN CDS 0 0 0 00\n@ IN CDNSKEY 0 3 0 AA==\n");
+    std::fs::write(&zone_file, source).unwrap();
+    sign(&keys);
+    wait_for("no DS after the delete CDS", || ds_in_tld().is_empty());
+    let log = std::fs::read_to_string(lab.state.join("cds.log")).unwrap();
+    assert!(log.contains("delete"), "{log}");
 }

@@ -42,6 +42,8 @@
 //! - [`plan`]: the validated plan and the address scheme.
 //! - [`timers`]: the timer profiles (`workshop`, `classroom`, `standard`).
 //! - [`zones`]: the starting contents of every zone.
+//! - [`zoo`]: the bogus zoo, fixture zones under `zoo.` and what a
+//!   validating resolver must make of each.
 //! - [`state`]: the state directory and each trainee's workspace.
 //! - [`resolver_conf`]: a trainee resolver's `resolver.conf`.
 //! - [`error`]: [`LabError`] and [`StateError`]; every lab-file error
@@ -61,6 +63,7 @@ pub mod spec;
 pub mod state;
 pub mod timers;
 pub mod zones;
+pub mod zoo;
 
 mod locate;
 mod readme;
@@ -73,3 +76,4 @@ pub use resolver_conf::ResolverConfig;
 pub use spec::LabFile;
 pub use state::{InitReport, StateDir};
 pub use timers::{TimerProfile, Timers};
+pub use zoo::{Defect, Expect, FIXTURES, Fixture};

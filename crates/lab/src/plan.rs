@@ -20,7 +20,7 @@
 //! |---|---|---|---|
 //! | `B.0.1` | the lab root | `root` | `.` |
 //! | `B.1.k` | the k-th TLD of the lab file, k = 1…254 | `tld-<tld>` | `<tld>.` |
-//! | `B.2.1` | the zoo | `zoo` | `zoo.` |
+//! | `B.2.1` | the zoo | `zoo` | `zoo.` and its fixtures `<label>.zoo.` ([`crate::zoo`]) |
 //! | `B.3.1` | the reference resolver (validating, lab root anchor) | `reference-resolver` | |
 //! | `B.4.*`–`B.9.*` | reserved for later nodes (graders, secondaries) | | |
 //! | `B.10.n` | trainee n's authoritative server, n = 1…254 | `<trainee>-auth` | the trainee's zone |
@@ -447,7 +447,9 @@ impl LabPlan {
                 role: Role::Zoo,
                 trainee: None,
                 address: addr(ZOO),
-                zones: vec![crate::zones::zoo_apex()],
+                zones: std::iter::once(crate::zones::zoo_apex())
+                    .chain(crate::zoo::FIXTURES.iter().map(|f| f.apex()))
+                    .collect(),
             });
         }
         nodes.push(Node {
@@ -491,6 +493,9 @@ impl LabPlan {
         }
         if self.zoo {
             zones.push((crate::zones::zoo_apex(), "the zoo".into(), None));
+            for f in crate::zoo::FIXTURES {
+                zones.push((f.apex(), format!("the zoo fixture {}", f.label), None));
+            }
         }
         for t in &self.trainees {
             zones.push((t.zone.clone(), format!("trainee {}", t.name), Some(&t.name)));
@@ -605,8 +610,15 @@ impl LabPlan {
             .expect("every plan has a reference resolver")
     }
 
+    /// The zoo's fixture zones (`<label>.zoo.`, served by the zoo node);
+    /// none when the lab has no zoo.
+    pub fn zoo_fixtures(&self) -> &'static [crate::zoo::Fixture] {
+        if self.zoo { crate::zoo::FIXTURES } else { &[] }
+    }
+
     /// The zones the lab signs with its own keys: the root, each TLD and
-    /// the zoo, parents before children.
+    /// the zoo, parents before children. The zoo's fixtures are not among
+    /// them: see [`LabPlan::zoo_fixtures`].
     pub fn lab_zones(&self) -> Vec<LabZone> {
         self.nodes
             .iter()

@@ -10,6 +10,11 @@
 //!                           and a ZSK per lab zone, made at the first init
 //!   zones/                  unsigned lab zones: root.zone, <tld>.zone,
 //!                           zoo.zone; rewritten by init from the plan
+//!     zoo/<label>.zone      unsigned zoo fixtures (backends add .signed)
+//!   zoo-keys/      0700     the zoo fixtures' keys (a KSK and a ZSK each,
+//!                           more for big-dnskey), apart from keys/: some
+//!                           fixtures are broken on purpose, and nothing in
+//!                           here is ever a trust anchor
 //!   trainees/<name>/        a trainee's workspace (no lab key ever):
 //!     <zone>.zone           the starting zone, made once, then the trainee's
 //!     resolver.conf         validation off, no anchor; made once
@@ -38,6 +43,7 @@ use crate::error::StateError;
 use crate::plan::{LabPlan, Trainee};
 use crate::readme::trainee_readme;
 use crate::resolver_conf::ResolverConfig;
+use crate::zoo::{BIG_DNSKEY_THRESHOLD, Defect, Fixture};
 use dnslab_zone::keys::ds::{DigestType, ds_rdata};
 use dnslab_zone::keys::{Key, load_key_dir};
 use dnslab_zone::writer::write_file_atomically;
@@ -62,6 +68,8 @@ pub struct StateDir {
 pub struct InitReport {
     /// Zones whose lab keys were generated now.
     pub generated_keys: Vec<Name>,
+    /// Zoo fixtures whose keys were generated now.
+    pub generated_zoo_keys: Vec<Name>,
     /// Trainees whose workspace was created now.
     pub new_workspaces: Vec<String>,
     /// Trainees whose workspace existed; their files were kept.
@@ -99,6 +107,11 @@ impl StateDir {
     /// `<state>/zones`
     pub fn zones_dir(&self) -> PathBuf {
         self.root.join("zones")
+    }
+
+    /// `<state>/zoo-keys`
+    pub fn zoo_keys_dir(&self) -> PathBuf {
+        self.root.join("zoo-keys")
     }
 
     /// `<state>/attic`
@@ -153,10 +166,33 @@ impl StateDir {
             report.generated_keys.push(zone.apex.clone());
         }
 
+        let fixtures = plan.zoo_fixtures();
+        if !fixtures.is_empty() {
+            let zoo_keys = self.zoo_keys_dir();
+            create_dir(&zoo_keys, Some(0o700))?;
+            for f in fixtures.iter().filter(|f| f.is_signed()) {
+                let apex = f.apex();
+                if !load_key_dir(&zoo_keys, &apex)?.is_empty() {
+                    continue;
+                }
+                for key in fixture_keys(plan, f, now)? {
+                    key.write(&zoo_keys)?;
+                }
+                tracing::debug!(zone = %apex, "zoo fixture keys generated");
+                report.generated_zoo_keys.push(apex);
+            }
+        }
+
         create_dir(&self.zones_dir(), None)?;
         for zone in plan.lab_zones() {
             let text = plan.zone_text(&zone.apex).expect("lab zones have a text");
             write_text(&self.root.join(&zone.source_file), &text)?;
+        }
+        if !fixtures.is_empty() {
+            create_dir(&self.zones_dir().join("zoo"), None)?;
+            for f in fixtures {
+                write_text(&self.root.join(f.source_file()), &plan.zoo_fixture_text(f))?;
+            }
         }
 
         create_dir(&self.root.join("trainees"), None)?;
@@ -229,6 +265,25 @@ impl StateDir {
         Ok(keys)
     }
 
+    /// The keys of a zoo fixture, with their private halves (empty for the
+    /// unsigned fixture).
+    pub fn load_fixture_keys(&self, fixture: &Fixture) -> Result<Vec<Key>, StateError> {
+        if !fixture.is_signed() {
+            return Ok(Vec::new());
+        }
+        let dir = self.zoo_keys_dir();
+        let apex = fixture.apex();
+        let keys = if dir.exists() {
+            load_key_dir(&dir, &apex)?
+        } else {
+            Vec::new()
+        };
+        if keys.is_empty() {
+            return Err(StateError::NoKeys { zone: apex, dir });
+        }
+        Ok(keys)
+    }
+
     /// DS records (SHA-256) for the lab KSKs of `apex`, with `ttl`, for the
     /// parent zone (the root, for a TLD or the zoo); also the lab's trust
     /// anchor when `apex` is the root.
@@ -243,6 +298,40 @@ impl StateDir {
             })
             .collect())
     }
+}
+
+/// Stand-by ZSKs of the `big-dnskey` fixture: published from `now`,
+/// active only in a century, so they sign nothing.
+const STANDBY_ACTIVATION: i64 = 100 * 365 * 86400;
+
+/// New keys for a zoo fixture: a KSK and a ZSK with the lab algorithm;
+/// for [`Defect::BigDnskey`] also stand-by ZSKs, as many as it takes for
+/// the DNSKEY RRset alone to pass [`BIG_DNSKEY_THRESHOLD`] by a margin
+/// (the RRSIG, header and question come on top).
+fn fixture_keys(plan: &LabPlan, f: &Fixture, now: i64) -> Result<Vec<Key>, StateError> {
+    let apex = f.apex();
+    let generate = |ksk: bool| {
+        Key::generate(apex.clone(), plan.algorithm, ksk, now).map_err(|source| {
+            StateError::KeyGeneration {
+                zone: apex.clone(),
+                source,
+            }
+        })
+    };
+    let mut keys = vec![generate(true)?, generate(false)?];
+    if f.defect == Defect::BigDnskey {
+        // Each DNSKEY in a response: compressed owner (2), type, class,
+        // TTL, length (10), then the RDATA.
+        let rr_size = |k: &Key| 12 + k.dnskey_rdata().len();
+        let mut size: usize = keys.iter().map(rr_size).sum();
+        while size < BIG_DNSKEY_THRESHOLD + 100 {
+            let mut key = generate(false)?;
+            key.timing.activate = Some(now + STANDBY_ACTIVATION);
+            size += rr_size(&key);
+            keys.push(key);
+        }
+    }
+    Ok(keys)
 }
 
 /// [`StateDir::locate`] with the environment given, for tests.

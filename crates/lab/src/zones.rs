@@ -6,6 +6,7 @@
 //! ├─ ne.       NS ns.ne.          ns.ne.    A B.1.1            (glue in ., DS added at signing)
 //! │  └─ t01.ne.  NS ns.t01.ne.    ns.t01.ne. A B.10.1          (glue in ne., no DS at first)
 //! └─ zoo.      NS ns.zoo.         ns.zoo.   A B.2.1
+//!    └─ <label>.zoo. NS ns.<label>.zoo. A B.2.1        (the fixtures: glue in zoo., DS per fixture)
 //! ```
 //! Every zone's name server is named inside the zone itself, so the tree
 //! needs nothing outside it; the parent holds glue. The 127.x node
@@ -24,6 +25,7 @@
 
 use crate::error::LabError;
 use crate::plan::{LabPlan, Tld, Trainee};
+use crate::zoo::Fixture;
 use dnslab_zone::parser::{ParseOptions, parse_bytes};
 use dnslab_zone::{Name, Record};
 use std::fmt::Write as _;
@@ -179,8 +181,9 @@ impl LabPlan {
         out
     }
 
-    /// The unsigned zoo zone: SOA, NS, a `www` record. The supervisor adds
-    /// its scenario zones below it.
+    /// The unsigned zoo zone: SOA, NS, a `www` record, and the delegation
+    /// and glue of each fixture ([`crate::zoo`]); the supervisor adds the
+    /// fixtures' DS records when it signs.
     pub fn zoo_zone_text(&self) -> String {
         let mut out = String::new();
         let apex = zoo_apex();
@@ -194,6 +197,59 @@ impl LabPlan {
         }
         let _ = writeln!(out, "www.{apex} IN A 203.0.113.1");
         let _ = writeln!(out, "www.{apex} IN AAAA 2001:db8:2::1");
+        let fixtures = self.zoo_fixtures();
+        if let (Some(address), false) = (address, fixtures.is_empty()) {
+            let _ = writeln!(
+                out,
+                "; The fixtures of the bogus zoo, served by this node too (DS records are"
+            );
+            let _ = writeln!(out, "; added at signing, per fixture: see `dnslab zoo`).");
+            for f in fixtures {
+                let child = f.apex();
+                let ns = ns_name(&child);
+                let _ = writeln!(out, "{child} IN NS {ns}");
+                let _ = writeln!(out, "{ns} IN A {address}");
+            }
+        }
+        out
+    }
+
+    /// The unsigned zone of a zoo fixture (`<label>.zoo.`): SOA, NS
+    /// `ns.<label>.zoo.` (the zoo node's address), a TXT at the apex and
+    /// `www` A, AAAA and TXT in the zoo's documentation networks. The
+    /// backend signs it and applies the fixture's defect.
+    pub fn zoo_fixture_text(&self, fixture: &Fixture) -> String {
+        let mut out = String::new();
+        let apex = fixture.apex();
+        let address = self.node("zoo").map(|n| n.address.ip());
+        let k = fixture.number() + 10;
+        self.header(
+            &mut out,
+            &format!("The zoo fixture {apex} ({})", fixture.summary),
+            &apex,
+        );
+        let _ = writeln!(
+            out,
+            "; A validating resolver must find {} {}: {} ({}).",
+            fixture.qname(),
+            fixture.qtype,
+            fixture.expect,
+            fixture.rcode()
+        );
+        self.soa_line(&mut out, &apex);
+        let ns = ns_name(&apex);
+        let _ = writeln!(out, "{apex} IN NS {ns}");
+        if let Some(address) = address {
+            let _ = writeln!(out, "{ns} IN A {address}");
+        }
+        let _ = writeln!(
+            out,
+            "{apex} IN TXT \"zoo fixture {}: {}\"",
+            fixture.label, fixture.summary
+        );
+        let _ = writeln!(out, "www.{apex} IN A 203.0.113.{k}");
+        let _ = writeln!(out, "www.{apex} IN AAAA 2001:db8:2::{k:x}");
+        let _ = writeln!(out, "www.{apex} IN TXT \"expect {}\"", fixture.expect);
         out
     }
 
@@ -249,6 +305,13 @@ www     IN AAAA 2001:db8:10::{n:x}
         if self.zoo && apex.eq_ignore_case(&zoo_apex()) {
             return Some(self.zoo_zone_text());
         }
+        if let Some(f) = self
+            .zoo_fixtures()
+            .iter()
+            .find(|f| f.apex().eq_ignore_case(apex))
+        {
+            return Some(self.zoo_fixture_text(f));
+        }
         self.trainees
             .iter()
             .find(|t| t.zone.eq_ignore_case(apex))
@@ -274,6 +337,10 @@ www     IN AAAA 2001:db8:10::{n:x}
 
     pub fn zoo_zone_records(&self) -> Result<Vec<Record>, LabError> {
         parse_zone(&zoo_apex(), &self.zoo_zone_text())
+    }
+
+    pub fn zoo_fixture_records(&self, fixture: &Fixture) -> Result<Vec<Record>, LabError> {
+        parse_zone(&fixture.apex(), &self.zoo_fixture_text(fixture))
     }
 
     pub fn trainee_zone_records(&self, trainee: &Trainee) -> Result<Vec<Record>, LabError> {

@@ -1,8 +1,8 @@
-//! `dnslab up|status|down|reset|trust-anchor|root-hints|ds …`: the lab.
+//! `dnslab up|status|down|reset|trust-anchor|root-hints|ds …|zoo`: the lab.
 
 use crate::cli::{
     AnchorFormat, BackendArg, DownArgs, DsSubmitArgs, DsTraineeArgs, FormatArg, ResetArgs,
-    StateArgs, StatusArgs, TrustAnchorArgs, UpArgs,
+    StateArgs, StatusArgs, TrustAnchorArgs, UpArgs, ZooArgs,
 };
 use anyhow::{Context, bail};
 use dnslab_backends::embedded::{self, read_pid, ready_file, running_pid};
@@ -543,6 +543,73 @@ pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
                 ..r.clone()
             }
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dnslab zoo`: the catalogue of the bogus zoo. Static: the same for every
+/// lab with a zoo, so it needs no lab state.
+pub fn zoo(args: &ZooArgs) -> anyhow::Result<ExitCode> {
+    use dnslab_lab::zoo::{FIXTURES, ede};
+    match args.format {
+        FormatArg::Json => {
+            let list: Vec<serde_json::Value> = FIXTURES
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "name": f.label,
+                        "zone": f.apex().to_string(),
+                        "qname": f.qname().to_string(),
+                        "qtype": f.qtype.to_string(),
+                        "expect": f.expect.as_str(),
+                        "rcode": f.rcode(),
+                        "ede": f.ede,
+                        "summary": f.summary,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        FormatArg::Text => {
+            println!(
+                "{:<21} {:<32} {:<5} {:<9} {:<9} {:<8} summary",
+                "fixture", "query", "type", "expect", "rcode", "EDE"
+            );
+            for f in FIXTURES {
+                let codes: Vec<String> = f.ede.iter().map(u16::to_string).collect();
+                println!(
+                    "{:<21} {:<32} {:<5} {:<9} {:<9} {:<8} {}",
+                    f.label,
+                    f.qname().to_string(),
+                    f.qtype.to_string(),
+                    f.expect.as_str(),
+                    f.rcode(),
+                    if codes.is_empty() {
+                        "-".to_string()
+                    } else {
+                        codes.join(",")
+                    },
+                    f.summary
+                );
+            }
+            let mut used: Vec<u16> = FIXTURES
+                .iter()
+                .flat_map(|f| f.ede.iter().copied())
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            println!();
+            println!(
+                "Query with a validating resolver that has the lab's trust anchor (`dnslab trust-anchor`)."
+            );
+            println!(
+                "secure: the answer with AD; insecure: the answer without AD; bogus: SERVFAIL."
+            );
+            println!("EDE (RFC 8914) a resolver may attach:");
+            for code in used {
+                println!("  {code:>2} {}", ede::name(code));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

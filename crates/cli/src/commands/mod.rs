@@ -28,6 +28,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ds(DsCommand::Withdraw(args)) => lab::ds_withdraw(&args),
         Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Zoo(args) => lab::zoo(&args),
     }
 }
 
