@@ -20,4 +20,6 @@ pub mod answer;
 pub mod query;
 pub mod server;
 pub mod store;
+#[cfg(target_os = "linux")]
+pub mod udp_batch;
 pub mod wire;

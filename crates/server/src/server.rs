@@ -279,6 +279,44 @@ fn spawn_udp(
     Ok(handles)
 }
 
+#[cfg(target_os = "linux")]
+fn udp_worker(shared: &Shared, socket: &UdpSocket) {
+    let mut batch = crate::udp_batch::Batch::new();
+    let mut slots = Vec::with_capacity(crate::udp_batch::BATCH);
+    let mut replies = Vec::with_capacity(crate::udp_batch::BATCH);
+    while !shared.stop.load(Ordering::Relaxed) {
+        let n = match batch.receive(socket) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "UDP receive failed");
+                continue;
+            }
+        };
+        slots.clear();
+        replies.clear();
+        for i in 0..n {
+            if let Some(reply) = respond(shared, batch.query(i), 0) {
+                slots.push(i);
+                replies.push(reply);
+            }
+        }
+        if !replies.is_empty() {
+            batch.send(socket, &slots, &replies);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 fn udp_worker(shared: &Shared, socket: &UdpSocket) {
     let mut buf = [0u8; 4096];
     while !shared.stop.load(Ordering::Relaxed) {

@@ -984,6 +984,11 @@ pub fn start_dnslab(dir: &Path, zones: &[ZoneFile]) -> Server {
             .arg(format!("{}={}", z.origin, z.path.display()));
     }
     cmd.args(["--listen", &addr.to_string(), "--axfr-allow", "127.0.0.0/8"]);
+    // Extra `dnslab serve` options for one run, e.g. the hidden
+    // --udp-via-hickory, to compare transports against NSD.
+    if let Ok(extra) = std::env::var("DNSLAB_SERVE_EXTRA_ARGS") {
+        cmd.args(extra.split_whitespace());
+    }
     let log = dir.join("dnslab-serve.log");
     let child = cmd
         .stdin(Stdio::null())
