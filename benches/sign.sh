@@ -266,7 +266,8 @@ if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)"
     commit="$commit (with uncommitted changes)"
 fi
 zone_records="$(grep -cv '^\s*\($\|;\|\$\)' "$ZONE")"
-signed_records() { grep -c RRSIG "$1"; }
+# RRSIG records (the type field), not lines that merely mention RRSIG in a bitmap.
+signed_records() { awk '$3 == "RRSIG" || $4 == "RRSIG" { n++ } END { print n + 0 }' "$1"; }
 
 first_line() { "$@" 2>&1 | grep -v '^\s*$' | tail -n 1; }
 
