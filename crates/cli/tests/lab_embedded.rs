@@ -8,80 +8,25 @@
 
 mod common;
 
-use common::{Flags, build_query, parse_response, query};
-use dnslab_testkit::{peer, peers, printed};
+use common::lab::{Lab, ok, start_unbound, wait_for};
+use common::{Flags, query};
+use dnslab_testkit::{peers, printed};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn dnslab(state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnslab"))
-        .args(args)
-        .env("DNSLAB_STATE_DIR", state)
-        .output()
-        .expect("run dnslab")
+/// A two-TLD lab with alice and bob on 127.<octet>.0.0/16.
+fn two_trainee_lab(octet: u8, port: u16) -> Lab {
+    Lab::from_yaml(&format!(
+        "workshop: test-{octet}\ntlds: [ne, tg]\ntrainees:\n  names: [alice, bob]\ntimers: workshop\n\
+         exercises: [sign-zone, ds-submission]\naddresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
+    ))
 }
 
-fn ok(output: Output, what: &str) -> String {
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}",
-        printed(&output)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A lab on a network of its own: 127.<octet>.0.0/16.
-struct Lab {
-    /// Holds the lab file and the state until the test ends.
-    _dir: tempfile::TempDir,
-    file: PathBuf,
-    state: PathBuf,
-}
-
-impl Lab {
-    fn new(octet: u8, port: u16) -> Lab {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("lab.yaml");
-        let text = format!(
-            "workshop: test-{octet}\ntlds: [ne, tg]\ntrainees:\n  names: [alice, bob]\ntimers: workshop\n\
-             exercises: [sign-zone, ds-submission]\naddresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
-        );
-        std::fs::write(&file, text).unwrap();
-        let state = dir.path().join("state");
-        Lab {
-            _dir: dir,
-            file,
-            state,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        dnslab(&self.state, args)
-    }
-
-    fn up(&self) -> String {
-        ok(
-            self.run(&["up", self.file.to_str().unwrap(), "--detach"]),
-            "dnslab up --detach",
-        )
-    }
-
-    fn status(&self) -> serde_json::Value {
-        let text = ok(self.run(&["status", "--format", "json"]), "dnslab status");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("status JSON: {e}\n{text}"))
-    }
-
-    fn pid(&self) -> Option<u32> {
-        self.status()["pid"].as_u64().map(|p| p as u32)
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.run(&["down"]);
-    }
+/// A recursive query through a resolver; the response only.
+fn resolve(addr: SocketAddr, qname: &str, qtype: u16) -> Result<common::Response, String> {
+    common::lab::resolve(addr, qname, qtype).map(|r| r.response)
 }
 
 fn addr_of(status: &serde_json::Value, node: &str) -> SocketAddr {
@@ -129,20 +74,9 @@ fn sign_trainee_zone(lab: &Lab, workspace: &Path, zone: &str) -> PathBuf {
     keys.join(format!("{}.key", ksk.trim()))
 }
 
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[test]
 fn up_status_ds_reset_crash_and_down() {
-    let lab = Lab::new(131, 10053);
+    let lab = two_trainee_lab(131, 10053);
     let out = lab.up();
     assert!(out.contains("is up"), "{out}");
     // Idempotent: a second `up` reports the running lab.
@@ -243,7 +177,7 @@ fn up_status_ds_reset_crash_and_down() {
 
     // kill -9 of the supervisor, then `up` resumes with the same lab keys.
     let anchor = ok(lab.run(&["trust-anchor"]), "trust-anchor");
-    let pid = lab.pid().expect("running supervisor");
+    let pid = lab.status()["pid"].as_u64().expect("running supervisor") as u32;
     assert!(
         Command::new("kill")
             .args(["-9", &pid.to_string()])
@@ -280,66 +214,6 @@ fn up_status_ds_reset_crash_and_down() {
     assert!(!lab.state.exists(), "--purge removes the state directory");
 }
 
-/// Unbound with the lab's root hints and trust anchor, and delv through it.
-struct Unbound {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Unbound {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_unbound(unbound: &Path, dir: &Path, lab: &Lab, addr: SocketAddr) -> Unbound {
-    let hints = dir.join("root.hints");
-    std::fs::write(&hints, ok(lab.run(&["root-hints"]), "root-hints")).unwrap();
-    let anchor = ok(
-        lab.run(&["trust-anchor", "--format", "unbound"]),
-        "trust-anchor",
-    );
-    let conf = dir.join("unbound.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "server:\n  interface: {ip}@{port}\n  port: {port}\n  do-ip6: no\n  do-not-query-localhost: no\n  \
-             access-control: 127.0.0.0/8 allow\n  chroot: \"\"\n  username: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  \
-             use-syslog: no\n  logfile: \"{d}/unbound.log\"\n  root-hints: \"{h}\"\n  module-config: \"validator iterator\"\n  \
-             val-log-level: 2\n  qname-minimisation: no\n  harden-referral-path: no\n  {anchor}\nremote-control:\n  control-enable: no\n",
-            ip = addr.ip(),
-            port = addr.port(),
-            d = dir.display(),
-            h = hints.display(),
-            anchor = anchor.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n  "),
-        ),
-    )
-    .unwrap();
-    let child = Command::new(unbound)
-        .args(["-d", "-c", conf.to_str().unwrap()])
-        .spawn()
-        .expect("start unbound");
-    let u = Unbound { child, addr };
-    wait_for("unbound", || resolve(addr, "ne.", 6).is_ok());
-    u
-}
-
-/// A recursive query (RD set) to a resolver, over UDP.
-fn resolve(addr: SocketAddr, qname: &str, qtype: u16) -> Result<common::Response, String> {
-    let id = (std::process::id() as u16).wrapping_add(qtype);
-    let mut wire = build_query(id, qname, qtype, dnssec());
-    wire[2] |= 0x01;
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| e.to_string())?;
-    socket.send_to(&wire, addr).map_err(|e| e.to_string())?;
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = socket.recv_from(&mut buf).map_err(|e| e.to_string())?;
-    parse_response(&buf[..n])
-}
-
 fn validated(r: &common::Response) -> bool {
     r.ad && r.rcode == 0
 }
@@ -350,7 +224,7 @@ fn unbound_and_delv_validate_the_lab_chain() {
         return;
     };
     // Resolvers follow glue to port 53 only, so this lab uses port 53 on its own network.
-    let lab = Lab::new(132, 53);
+    let lab = two_trainee_lab(132, 53);
     lab.up();
     let status = lab.status();
     let alice = &status["trainees"].as_array().unwrap()[0];
@@ -428,7 +302,29 @@ fn unbound_and_delv_validate_the_lab_chain() {
         r.header_text()
     );
     drop(ub);
-    let _ = peer("unbound");
+}
+
+/// A new KSK for alice.ne. in `dir` with SyncPublish in the past, so that
+/// signing publishes CDS and CDNSKEY for it; returns its base name.
+fn sync_published_ksk(lab: &Lab, dir: &Path) -> String {
+    let d = dir.to_str().unwrap();
+    let base = ok(
+        lab.run(&[
+            "key",
+            "generate",
+            "--zone",
+            "alice.ne.",
+            "--ksk",
+            "--dir",
+            d,
+        ]),
+        "key generate",
+    );
+    let private = dir.join(format!("{}.private", base.trim()));
+    let mut text = std::fs::read_to_string(&private).unwrap();
+    text.push_str("SyncPublish: 20200101000000\n");
+    std::fs::write(&private, text).unwrap();
+    base
 }
 
 /// RFC 7344 / RFC 8078 scanning by the TLD: a CDS for a new KSK replaces
@@ -436,20 +332,10 @@ fn unbound_and_delv_validate_the_lab_chain() {
 /// the reason logged), and the delete form removes the DS.
 #[test]
 fn cds_scanning_follows_the_child() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lab.yaml");
-    std::fs::write(
-        &file,
+    let lab = Lab::from_yaml(
         "workshop: cds-test\ntlds: [ne]\ntrainees:\n  names: [alice]\ntimers: workshop\n\
          cds_scan:\n  enabled: true\n  interval: 1s\naddresses:\n  base: 127.134.0.0/16\nport: 10053\n",
-    )
-    .unwrap();
-    let state = dir.path().join("state");
-    let lab = Lab {
-        _dir: dir,
-        file,
-        state,
-    };
+    );
     lab.up();
     let status = lab.status();
     let tld = addr_of(&status, "tld-ne");
@@ -528,22 +414,7 @@ fn cds_scanning_follows_the_child() {
     });
 
     // KSK2 published with SyncPublish: the zone now carries CDS/CDNSKEY for it.
-    let ksk2 = ok(
-        lab.run(&[
-            "key",
-            "generate",
-            "--zone",
-            "alice.ne.",
-            "--ksk",
-            "--dir",
-            k,
-        ]),
-        "key generate",
-    );
-    let private = keys.join(format!("{}.private", ksk2.trim()));
-    let mut text = std::fs::read_to_string(&private).unwrap();
-    text.push_str("SyncPublish: 20200101000000\n");
-    std::fs::write(&private, text).unwrap();
+    let ksk2 = sync_published_ksk(&lab, &keys);
     sign(&keys);
     wait_for("the DS of KSK2 from its CDS", || {
         let ds = ds_in_tld();
@@ -552,23 +423,7 @@ fn cds_scanning_follows_the_child() {
 
     // A CDS signed only by a key the DS set does not cover: refused, logged.
     let stranger = workspace.join("stranger-keys");
-    let s = stranger.to_str().unwrap();
-    let ksk3 = ok(
-        lab.run(&[
-            "key",
-            "generate",
-            "--zone",
-            "alice.ne.",
-            "--ksk",
-            "--dir",
-            s,
-        ]),
-        "key generate",
-    );
-    let private = stranger.join(format!("{}.private", ksk3.trim()));
-    let mut text = std::fs::read_to_string(&private).unwrap();
-    text.push_str("SyncPublish: 20200101000000\n");
-    std::fs::write(&private, text).unwrap();
+    sync_published_ksk(&lab, &stranger);
     sign(&stranger);
     wait_for("the refusal in cds.log", || {
         std::fs::read_to_string(lab.state.join("cds.log")).is_ok_and(|log| log.contains("refused"))

@@ -491,31 +491,17 @@ impl<'z> Lookup<'_, 'z> {
             }
         }
         // Glue: in-domain addresses must fit (RFC 9471 §2), sibling glue
-        // may be dropped; within each group A before AAAA, like NSD.
+        // may be dropped.
         let mut required = Vec::new();
         let mut optional = Vec::new();
-        for rtype in [Rtype::A, Rtype::AAAA] {
-            for r in ns.records {
-                let Ok((target, _)) = Name::read_wire(&r.rdata) else {
-                    continue;
-                };
-                if !target.is_subdomain_of(zone.apex()) {
-                    continue;
-                }
-                let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
-                    continue;
-                };
-                if let Some(set) = zone.rrset(node, rtype) {
-                    let dest = if target.is_subdomain_of(&cut_name) {
-                        &mut required
-                    } else {
-                        &mut optional
-                    };
-                    let signed = node.kind != NameKind::Occluded && self.dnssec;
-                    Self::push_set(dest, set, signed);
-                }
-            }
-        }
+        self.for_each_ns_address(ns, |target, set, signed| {
+            let dest = if target.is_subdomain_of(&cut_name) {
+                &mut required
+            } else {
+                &mut optional
+            };
+            Self::push_set(dest, set, signed);
+        });
         self.out.required_additional = required.len();
         self.out.additional.extend(required);
         self.out.additional.extend(optional);
@@ -525,21 +511,32 @@ impl<'z> Lookup<'_, 'z> {
     /// them (RFC 1034 §4.3.2 step 6). Answers stay otherwise minimal, as
     /// NSD's with `minimal-responses: yes`: no addresses for MX or SRV.
     fn name_server_addresses(&mut self, set: RrsetRef<'z>) {
+        let mut found = Vec::new();
+        self.for_each_ns_address(set, |_, addrs, signed| {
+            Self::push_set(&mut found, addrs, signed)
+        });
+        self.out.additional.extend(found);
+    }
+
+    /// Calls `f(target, addresses, signed)` for the A, then the AAAA, RRsets
+    /// this zone holds for the targets of an NS RRset (A before AAAA, like
+    /// NSD). Glue below a cut is unsigned; addresses of authoritative names
+    /// carry their RRSIGs when DO is set.
+    fn for_each_ns_address(&self, ns: RrsetRef<'z>, mut f: impl FnMut(&Name, RrsetRef<'z>, bool)) {
         let zone = self.zone;
+        let targets: Vec<Name> = ns
+            .records
+            .iter()
+            .filter_map(|r| Name::read_wire(&r.rdata).ok().map(|(n, _)| n))
+            .filter(|t| t.is_subdomain_of(zone.apex()))
+            .collect();
         for rtype in [Rtype::A, Rtype::AAAA] {
-            for r in set.records {
-                let Ok((target, _)) = Name::read_wire(&r.rdata) else {
-                    continue;
-                };
-                if !target.is_subdomain_of(zone.apex()) {
-                    continue;
-                }
+            for target in &targets {
                 let Some(node) = zone.node(target.to_lowercase().as_wire()) else {
                     continue;
                 };
-                if let Some(addrs) = zone.rrset(node, rtype) {
-                    let signed = node.kind != NameKind::Occluded && self.dnssec;
-                    Self::push_set(&mut self.out.additional, addrs, signed);
+                if let Some(set) = zone.rrset(node, rtype) {
+                    f(target, set, node.kind != NameKind::Occluded && self.dnssec);
                 }
             }
         }

@@ -44,22 +44,6 @@ fn trainee<'p>(plan: &'p LabPlan, name: &str) -> anyhow::Result<&'p Trainee> {
     })
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -77,7 +61,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let state = locate(&args.state, Some(&plan.workshop))?;
     if args.supervise {
         // The detached child: the parent prepared the state already.
-        runtime()?.block_on(embedded::run(plan, state, shutdown_signal()))?;
+        runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(pid) = running_pid(&state) {
@@ -112,7 +96,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
             std::thread::sleep(Duration::from_millis(20));
         }
     });
-    runtime()?.block_on(embedded::run(plan, state, shutdown_signal()))?;
+    runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
     println!("lab stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -44,3 +44,19 @@ pub(crate) fn parse_time(option: &str, text: &str, now: i64) -> anyhow::Result<i
         anyhow::anyhow!("invalid {option} {text:?}: use now, now+14d, -1h, YYYYMMDDHHMMSS or seconds since the epoch")
     })
 }
+
+/// Resolves on Ctrl-C or SIGTERM: how `serve` and `up` are told to stop.
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
