@@ -17,8 +17,9 @@
 //! the reason is logged. A broken file at start leaves that zone REFUSED
 //! until it is fixed, without stopping the lab.
 //!
-//! Limitations: the trainees' resolvers and the reference resolver are not
-//! run yet (`status` reports them unhealthy with a note).
+//! Resolver nodes (the reference resolver and each trainee's) run hickory's
+//! recursor ([`crate::resolver`]) when the lab is on port 53; a trainee's is
+//! restarted when their `resolver.conf` changes.
 
 use crate::lab_zones::{self, LabZoneError};
 use crate::probe::answers_soa;
@@ -209,7 +210,93 @@ pub fn prepare(plan: &LabPlan, state: &StateDir) -> Result<(), BackendError> {
         "state ready"
     );
     lab_zones::sign_all(state, plan)?;
+    write_small(
+        root_hints_file(state),
+        crate::resolver::root_hints_text(plan)?,
+    )?;
+    let root = dnslab_zone::Name::root();
+    let anchors: String = state
+        .load_keys(&root)?
+        .iter()
+        .filter(|k| k.is_sep())
+        .map(|k| {
+            format!(
+                "{}\n",
+                dnslab_zone::Record::new(
+                    root.clone(),
+                    dnslab_zone::Rtype::DNSKEY,
+                    plan.timers.dnskey_ttl,
+                    k.dnskey_rdata()
+                )
+            )
+        })
+        .collect();
+    write_small(reference_anchor_file(state), anchors)?;
     Ok(())
+}
+
+/// `<state>/root.hints`: where the lab's resolvers start.
+pub fn root_hints_file(state: &StateDir) -> PathBuf {
+    state.join("root.hints")
+}
+
+/// `<state>/trust-anchor.dnskey`: the lab root's KSK, the reference
+/// resolver's trust anchor.
+pub fn reference_anchor_file(state: &StateDir) -> PathBuf {
+    state.join("trust-anchor.dnskey")
+}
+
+/// The configuration of a resolver node now: the reference resolver
+/// validates with the lab anchor; a trainee's follows its `resolver.conf`
+/// (whose anchors are written to `<state>/resolvers/<trainee>.anchors`).
+/// `None` when the node is not run (port other than 53, or
+/// `nodes.resolver: false`).
+pub fn resolver_config(
+    plan: &LabPlan,
+    state: &StateDir,
+    node: &Node,
+) -> Option<crate::resolver::ResolverConfig> {
+    if plan.port != 53 {
+        return None;
+    }
+    let hints = root_hints_file(state);
+    match node.role {
+        Role::ReferenceResolver => Some(crate::resolver::ResolverConfig {
+            listen: node.address,
+            root_hints: hints,
+            trust_anchors: Some(reference_anchor_file(state)),
+        }),
+        Role::Resolver if plan.runs_resolver => {
+            let trainee = plan.trainee(node.trainee.as_deref()?)?;
+            let conf = match dnslab_lab::ResolverConfig::read(&state.join(trainee.resolver_conf()))
+            {
+                Ok(c) => c,
+                Err(error) => {
+                    tracing::warn!(trainee = %trainee.name, %error, "resolver.conf unreadable: the resolver runs without validation");
+                    dnslab_lab::ResolverConfig {
+                        validation: false,
+                        trust_anchors: Vec::new(),
+                    }
+                }
+            };
+            let anchors = conf.validation.then(|| {
+                let keys = crate::resolver::anchor_keys(state, plan, &conf.trust_anchors);
+                let path = state
+                    .join("resolvers")
+                    .join(format!("{}.anchors", trainee.name));
+                let text: String = keys.iter().map(|k| format!("{k}\n")).collect();
+                let _ = std::fs::create_dir_all(state.join("resolvers"));
+                let _ = write_small(path.clone(), text);
+                path
+            });
+            Some(crate::resolver::ResolverConfig {
+                listen: node.address,
+                root_hints: hints,
+                trust_anchors: anchors,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn write_small(path: PathBuf, text: String) -> Result<(), BackendError> {
@@ -299,6 +386,7 @@ async fn serve_nodes(
     write_small(ready_file(state), format!("{}\n", std::process::id()))?;
     tracing::info!(workshop = %plan.workshop, nodes = probes.len(), "lab is up");
 
+    let resolvers = tokio::spawn(run_resolvers(plan.clone(), state.clone(), stop_rx.clone()));
     let resign = tokio::spawn(resign_periodically(plan.clone(), state.clone()));
     let scan = plan
         .cds_scan
@@ -307,6 +395,8 @@ async fn serve_nodes(
     shutdown.await;
     tracing::info!("stopping the lab");
     resign.abort();
+    let _ = stop_tx.send(true);
+    let _ = resolvers.await;
     if let Some(scan) = scan {
         scan.abort();
     }
@@ -350,6 +440,73 @@ fn silent_nodes(probes: &[Probe]) -> Vec<String> {
             .filter_map(|h| h.join().ok().flatten())
             .collect()
     })
+}
+
+/// A resolver task: the `resolver.conf` time it started from, its stop
+/// switch and its task.
+type RunningResolver = (
+    Option<std::time::SystemTime>,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+);
+
+/// Runs every resolver node, restarting a trainee's when its
+/// `resolver.conf` changes, until `stop` turns true.
+async fn run_resolvers(
+    plan: LabPlan,
+    state: StateDir,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use std::collections::HashMap;
+    let stamp = |node: &Node| {
+        node.trainee
+            .as_deref()
+            .and_then(|t| plan.trainee(t))
+            .and_then(|t| {
+                std::fs::metadata(state.join(t.resolver_conf()))
+                    .and_then(|m| m.modified())
+                    .ok()
+            })
+    };
+    let mut running: HashMap<String, RunningResolver> = HashMap::new();
+    loop {
+        for node in plan.nodes.iter().filter(|n| n.role.is_resolver()) {
+            let now = stamp(node);
+            if running
+                .get(&node.name)
+                .is_some_and(|(seen, ..)| *seen == now)
+            {
+                continue;
+            }
+            if let Some((_, tx, task)) = running.remove(&node.name) {
+                let _ = tx.send(true);
+                let _ = task.await;
+                tracing::info!(node = %node.name, "resolver.conf changed: restarting the resolver");
+            }
+            let Some(config) = resolver_config(&plan, &state, node) else {
+                continue;
+            };
+            let (tx, mut rx) = tokio::sync::watch::channel(false);
+            let name = node.name.clone();
+            let task = tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                if let Err(error) = crate::resolver::run(config, stopped).await {
+                    tracing::error!(node = %name, %error, "resolver stopped");
+                }
+            });
+            running.insert(node.name.clone(), (now, tx, task));
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+    for (_, (_, tx, task)) in running {
+        let _ = tx.send(true);
+        let _ = task.await;
+    }
 }
 
 /// The TLDs' CDS/CDNSKEY scanning (RFC 7344): every `cds_scan.interval`,

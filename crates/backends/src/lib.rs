@@ -14,5 +14,6 @@ pub mod cds;
 pub mod embedded;
 pub mod lab_zones;
 pub mod probe;
+pub mod resolver;
 pub mod status;
 pub mod zoo;

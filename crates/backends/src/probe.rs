@@ -5,9 +5,13 @@ use std::time::Duration;
 
 /// A query for `apex` SOA, without EDNS, RD clear.
 fn soa_query(id: u16, apex: &dnslab_zone::Name) -> Vec<u8> {
+    soa_query_with(id, apex, false)
+}
+
+fn soa_query_with(id: u16, apex: &dnslab_zone::Name, recursion_desired: bool) -> Vec<u8> {
     let mut q = Vec::with_capacity(32);
     q.extend_from_slice(&id.to_be_bytes());
-    q.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    q.extend_from_slice(&[u8::from(recursion_desired), 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     q.extend_from_slice(apex.as_wire());
     q.extend_from_slice(&[0, 6, 0, 1]);
     q
@@ -38,6 +42,31 @@ pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration
             let aa = buf[2] & 0x04 != 0;
             let rcode = buf[3] & 0x0f;
             same_id && aa && rcode == 0
+        }
+        _ => false,
+    }
+}
+
+/// Whether a resolver at `addr` answers a recursive query for the root
+/// SOA with NOERROR (which needs the whole lab behind it).
+pub fn answers_recursive(addr: SocketAddr, timeout: Duration) -> bool {
+    let Ok(socket) = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))) else {
+        return false;
+    };
+    if socket.set_read_timeout(Some(timeout)).is_err() {
+        return false;
+    }
+    let id = (std::process::id() as u16) ^ 0x3c3c;
+    if socket
+        .send_to(&soa_query_with(id, &dnslab_zone::Name::root(), true), addr)
+        .is_err()
+    {
+        return false;
+    }
+    let mut buf = [0u8; 1500];
+    match socket.recv_from(&mut buf) {
+        Ok((n, from)) if from == addr && n >= 12 => {
+            u16::from_be_bytes([buf[0], buf[1]]) == id && buf[3] & 0x0f == 0
         }
         _ => false,
     }

@@ -178,10 +178,17 @@ fn probe_all(plan: &LabPlan, running: bool) -> Vec<(bool, Option<String>)> {
             .map(|node| {
                 scope.spawn(move || {
                     if node.role.is_resolver() {
-                        return (
-                            false,
-                            Some("resolvers are not run by this version of dnslab yet".to_string()),
-                        );
+                        if plan.port != 53 {
+                            return (false, Some(format!("not run: resolvers follow the lab only on port 53 (this lab: {})", plan.port)));
+                        }
+                        if node.role == Role::Resolver && !plan.runs_resolver {
+                            return (false, Some("run by the trainee (nodes.resolver: false)".to_string()));
+                        }
+                        if !running {
+                            return (false, Some("the lab is not running".to_string()));
+                        }
+                        let ok = dnslab_backends::probe::answers_recursive(node.address, Duration::from_secs(2));
+                        return (ok, (!ok).then(|| "no recursive answer for . SOA".to_string()));
                     }
                     if node.role == Role::Auth && !plan.runs_auth {
                         return (
@@ -379,7 +386,6 @@ fn bind_ds_fields(text: &str) -> String {
 
 pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
     let (_, plan) = existing_lab(args)?;
-    let root = plan.root_zone_records()?;
     println!(
         "; root hints for the lab {} (a hints file for Unbound's root-hints or BIND's hint zone)",
         plan.workshop
@@ -394,35 +400,7 @@ pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
             plan.root_node().address
         );
     }
-    let servers: Vec<&Record> = root
-        .iter()
-        .filter(|r| r.rtype == Rtype::NS && r.owner.is_root())
-        .collect();
-    for ns in &servers {
-        println!(
-            "{}",
-            Record {
-                ttl: 3600000,
-                ..(*ns).clone()
-            }
-        );
-    }
-    for ns in &servers {
-        if let Ok((target, _)) = Name::read_wire(&ns.rdata) {
-            for a in root
-                .iter()
-                .filter(|r| r.owner == target && matches!(r.rtype, Rtype::A | Rtype::AAAA))
-            {
-                println!(
-                    "{}",
-                    Record {
-                        ttl: 3600000,
-                        ..a.clone()
-                    }
-                );
-            }
-        }
-    }
+    print!("{}", dnslab_backends::resolver::root_hints_text(&plan)?);
     Ok(ExitCode::SUCCESS)
 }
 
