@@ -354,8 +354,17 @@ async fn serve_nodes(
         });
     }
 
-    // Ready when every node answers, or fail early when one cannot bind.
-    // Probes block, so they run off the runtime, all nodes at once.
+    let resolvers = tokio::spawn(run_resolvers(plan.clone(), state.clone(), stop_rx.clone()));
+    let resolver_addrs: Vec<(String, std::net::SocketAddr)> = plan
+        .nodes
+        .iter()
+        .filter(|n| resolver_config(plan, state, n).is_some())
+        .map(|n| (n.name.clone(), n.address))
+        .collect();
+
+    // Ready when every node answers (resolvers: a recursive query through
+    // the lab), or fail early when one cannot bind. Probes block, so they
+    // run off the runtime, all nodes at once.
     const READY_WITHIN: u64 = 30;
     let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
     let probes = std::sync::Arc::new(probes);
@@ -365,10 +374,16 @@ async fn serve_nodes(
             while tasks.join_next().await.is_some() {}
             return Err(e);
         }
-        let p = probes.clone();
-        let silent: Vec<String> = tokio::task::spawn_blocking(move || silent_nodes(&p))
-            .await
-            .unwrap_or_default();
+        let (p, r) = (probes.clone(), resolver_addrs.clone());
+        let silent: Vec<String> = tokio::task::spawn_blocking(move || {
+            let mut silent = silent_nodes(&p);
+            if silent.is_empty() {
+                silent = silent_resolvers(&r);
+            }
+            silent
+        })
+        .await
+        .unwrap_or_default();
         if silent.is_empty() {
             break;
         }
@@ -384,9 +399,8 @@ async fn serve_nodes(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     write_small(ready_file(state), format!("{}\n", std::process::id()))?;
-    tracing::info!(workshop = %plan.workshop, nodes = probes.len(), "lab is up");
+    tracing::info!(workshop = %plan.workshop, nodes = probes.len() + resolver_addrs.len(), "lab is up");
 
-    let resolvers = tokio::spawn(run_resolvers(plan.clone(), state.clone(), stop_rx.clone()));
     let resign = tokio::spawn(resign_periodically(plan.clone(), state.clone()));
     let scan = plan
         .cds_scan
@@ -525,6 +539,25 @@ async fn scan_cds_periodically(plan: LabPlan, state: StateDir) {
         })
         .await;
     }
+}
+
+/// The resolvers that do not answer a recursive query yet.
+fn silent_resolvers(resolvers: &[(String, std::net::SocketAddr)]) -> Vec<String> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = resolvers
+            .iter()
+            .map(|(name, addr)| {
+                scope.spawn(move || {
+                    (!crate::probe::answers_recursive(*addr, Duration::from_millis(500)))
+                        .then(|| name.clone())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok().flatten())
+            .collect()
+    })
 }
 
 /// Re-signs the lab zones before their signatures run out.

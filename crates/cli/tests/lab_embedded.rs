@@ -301,6 +301,25 @@ fn unbound_and_delv_validate_the_lab_chain() {
         "insecure again after withdraw: {}",
         r.header_text()
     );
+    // delv agrees: the answer is now unsigned (insecure), not validated.
+    let out = Command::new(&delv)
+        .args([
+            "@127.132.200.1",
+            "-p",
+            "5353",
+            "-a",
+            anchor_file.to_str().unwrap(),
+            "+root=.",
+            "www.alice.ne.",
+            "A",
+        ])
+        .output()
+        .unwrap();
+    let text = printed(&out);
+    assert!(
+        text.contains("unsigned answer") && !text.contains("fully validated"),
+        "delv after withdraw:\n{text}"
+    );
     drop(ub);
 }
 

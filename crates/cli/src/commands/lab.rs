@@ -78,7 +78,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     }
     let (workshop, nodes, path) = (
         plan.workshop.clone(),
-        served_nodes(&plan),
+        served_nodes(&plan, &state),
         state.path().to_path_buf(),
     );
     let ready = ready_file(&state);
@@ -101,10 +101,17 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn served_nodes(plan: &LabPlan) -> usize {
+/// The nodes the lab runs and `up` waits for.
+fn served_nodes(plan: &LabPlan, state: &StateDir) -> usize {
     plan.nodes
         .iter()
-        .filter(|n| !n.role.is_resolver() && (n.role != Role::Auth || plan.runs_auth))
+        .filter(|n| match n.role {
+            Role::Auth => plan.runs_auth,
+            Role::Resolver | Role::ReferenceResolver => {
+                embedded::resolver_config(plan, state, n).is_some()
+            }
+            _ => true,
+        })
         .count()
 }
 
@@ -143,7 +150,7 @@ fn detach(
             println!(
                 "lab {} is up: {} nodes answering in {:.2} s (supervisor pid {}); state in {}",
                 plan.workshop,
-                served_nodes(plan),
+                served_nodes(plan, state),
                 started.elapsed().as_secs_f64(),
                 child.id(),
                 state.path().display()
