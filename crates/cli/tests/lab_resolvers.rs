@@ -129,4 +129,83 @@ fn lab_resolvers_agree_with_unbound() {
         differences.len(),
         differences.join("\n  ")
     );
+
+    // The trainee signs and submits a DS: their resolver (restarted, so with
+    // an empty cache, when resolver.conf is written again) and a fresh
+    // Unbound both say secure; after `ds withdraw`, both say insecure.
+    let keys = workspace.join("keys");
+    let k = keys.to_str().unwrap();
+    let ksk = ok(
+        lab.run(&[
+            "key",
+            "generate",
+            "--zone",
+            "alice.ne.",
+            "--ksk",
+            "--dir",
+            k,
+        ]),
+        "key generate",
+    );
+    ok(
+        lab.run(&["key", "generate", "--zone", "alice.ne.", "--dir", k]),
+        "key generate",
+    );
+    let zone_file = workspace.join("alice.ne.zone");
+    ok(
+        lab.run(&[
+            "zone",
+            "sign",
+            zone_file.to_str().unwrap(),
+            "--origin",
+            "alice.ne.",
+            "--keys",
+            k,
+        ]),
+        "zone sign",
+    );
+    let ksk_file = keys.join(format!("{}.key", ksk.trim()));
+    ok(
+        lab.run(&[
+            "ds",
+            "submit",
+            "--trainee",
+            "alice",
+            "--key",
+            ksk_file.to_str().unwrap(),
+        ]),
+        "ds submit",
+    );
+    let conf = workspace.join("resolver.conf");
+    let fresh_caches = |ub: common::lab::Unbound| {
+        drop(ub);
+        let text = std::fs::read_to_string(&conf).unwrap();
+        std::fs::write(&conf, format!("{text}\n")).unwrap();
+        start_unbound(
+            &unbound,
+            dir.path(),
+            &lab,
+            "127.135.200.1:5353".parse().unwrap(),
+        )
+    };
+    let ub = fresh_caches(ub);
+    wait_for("secure www.alice.ne. through Unbound", || {
+        outcome(ub.addr, "www.alice.ne.", 1) == "NOERROR AD"
+    });
+    wait_for("secure www.alice.ne. through alice's resolver", || {
+        outcome(trainee, "www.alice.ne.", 1) == "NOERROR AD"
+    });
+    ok(
+        lab.run(&["ds", "withdraw", "--trainee", "alice"]),
+        "ds withdraw",
+    );
+    let ub = fresh_caches(ub);
+    assert_eq!(
+        outcome(ub.addr, "www.alice.ne.", 1),
+        "NOERROR",
+        "Unbound: insecure after withdraw"
+    );
+    wait_for("insecure www.alice.ne. through alice's resolver", || {
+        outcome(trainee, "www.alice.ne.", 1) == "NOERROR"
+    });
 }
