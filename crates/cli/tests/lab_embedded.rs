@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::lab::{Lab, ok, start_unbound, wait_for};
+use common::lab::{Lab, ok, sign_trainee_zone, start_unbound, wait_for};
 use common::{Flags, query};
 use dnslab_testkit::{peers, printed};
 use std::net::SocketAddr;
@@ -45,33 +45,6 @@ fn dnssec() -> Flags {
         edns_payload: Some(1232),
         tcp: false,
     }
-}
-
-fn sign_trainee_zone(lab: &Lab, workspace: &Path, zone: &str) -> PathBuf {
-    let keys = workspace.join("keys");
-    let k = keys.to_str().unwrap();
-    let ksk = ok(
-        lab.run(&["key", "generate", "--zone", zone, "--ksk", "--dir", k]),
-        "key generate",
-    );
-    ok(
-        lab.run(&["key", "generate", "--zone", zone, "--dir", k]),
-        "key generate",
-    );
-    let zone_file = workspace.join(format!("{}zone", zone));
-    ok(
-        lab.run(&[
-            "zone",
-            "sign",
-            zone_file.to_str().unwrap(),
-            "--origin",
-            zone,
-            "--keys",
-            k,
-        ]),
-        "zone sign",
-    );
-    keys.join(format!("{}.key", ksk.trim()))
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::lab::{Lab, ok, resolve, start_unbound, wait_for};
+use common::lab::{Lab, ok, qtype_number, resolve, sign_trainee_zone, start_unbound, wait_for};
 use common::rcode_name;
 use dnslab_testkit::peer;
 use std::net::SocketAddr;
@@ -23,19 +23,6 @@ fn outcome(addr: SocketAddr, qname: &str, qtype: u16) -> String {
             if r.response.ad { " AD" } else { "" }
         ),
         Err(e) => format!("no answer ({e})"),
-    }
-}
-
-fn qtype_number(name: &str) -> u16 {
-    match name {
-        "A" => 1,
-        "NS" => 2,
-        "SOA" => 6,
-        "TXT" => 16,
-        "AAAA" => 28,
-        "DS" => 43,
-        "DNSKEY" => 48,
-        other => panic!("qtype {other} not known to this test"),
     }
 }
 
@@ -133,38 +120,7 @@ fn lab_resolvers_agree_with_unbound() {
     // The trainee signs and submits a DS: their resolver (restarted, so with
     // an empty cache, when resolver.conf is written again) and a fresh
     // Unbound both say secure; after `ds withdraw`, both say insecure.
-    let keys = workspace.join("keys");
-    let k = keys.to_str().unwrap();
-    let ksk = ok(
-        lab.run(&[
-            "key",
-            "generate",
-            "--zone",
-            "alice.ne.",
-            "--ksk",
-            "--dir",
-            k,
-        ]),
-        "key generate",
-    );
-    ok(
-        lab.run(&["key", "generate", "--zone", "alice.ne.", "--dir", k]),
-        "key generate",
-    );
-    let zone_file = workspace.join("alice.ne.zone");
-    ok(
-        lab.run(&[
-            "zone",
-            "sign",
-            zone_file.to_str().unwrap(),
-            "--origin",
-            "alice.ne.",
-            "--keys",
-            k,
-        ]),
-        "zone sign",
-    );
-    let ksk_file = keys.join(format!("{}.key", ksk.trim()));
+    let ksk_file = sign_trainee_zone(&lab, &workspace, "alice.ne.");
     ok(
         lab.run(&[
             "ds",

@@ -10,25 +10,12 @@
 
 mod common;
 
-use common::lab::{Lab, dnslab, ok, resolve, start_unbound};
+use common::lab::{Lab, dnslab, ok, qtype_number, resolve, start_unbound};
 use common::{Flags, query, rcode_name};
 use dnslab_testkit::{peer, peers, printed};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::process::Command;
-
-fn qtype_number(name: &str) -> u16 {
-    match name {
-        "A" => 1,
-        "NS" => 2,
-        "SOA" => 6,
-        "TXT" => 16,
-        "AAAA" => 28,
-        "DS" => 43,
-        "DNSKEY" => 48,
-        other => panic!("qtype {other} not known to this test"),
-    }
-}
 
 /// Whether a response is what the catalogue expects; `None` if so, else
 /// why not.

@@ -246,3 +246,46 @@ pub fn ede_options(msg: &[u8]) -> Vec<(u16, String)> {
     };
     parse().unwrap_or_default()
 }
+
+/// Generates a KSK and a ZSK in `<workspace>/keys` and signs the trainee's
+/// zone file there (`<zone>.zone` → `<zone>.zone.signed`); returns the KSK's `.key`.
+pub fn sign_trainee_zone(lab: &Lab, workspace: &Path, zone: &str) -> PathBuf {
+    let keys = workspace.join("keys");
+    let k = keys.to_str().unwrap();
+    let ksk = ok(
+        lab.run(&["key", "generate", "--zone", zone, "--ksk", "--dir", k]),
+        "key generate",
+    );
+    ok(
+        lab.run(&["key", "generate", "--zone", zone, "--dir", k]),
+        "key generate",
+    );
+    let zone_file = workspace.join(format!("{}zone", zone));
+    ok(
+        lab.run(&[
+            "zone",
+            "sign",
+            zone_file.to_str().unwrap(),
+            "--origin",
+            zone,
+            "--keys",
+            k,
+        ]),
+        "zone sign",
+    );
+    keys.join(format!("{}.key", ksk.trim()))
+}
+
+/// The number of a query type named in `dnslab zoo --format json`.
+pub fn qtype_number(name: &str) -> u16 {
+    match name {
+        "A" => 1,
+        "NS" => 2,
+        "SOA" => 6,
+        "TXT" => 16,
+        "AAAA" => 28,
+        "DS" => 43,
+        "DNSKEY" => 48,
+        other => panic!("qtype {other} not known to this test"),
+    }
+}
