@@ -362,16 +362,25 @@ pub(crate) fn push_ddd(b: u8, out: &mut String) {
     out.push((b'0' + b % 10) as char);
 }
 
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Name {
+    /// Appends the presentation form to `out` (what `Display` writes),
+    /// without an intermediate string: the zone writer's hot path.
+    pub fn write_to(&self, out: &mut String) {
         if self.is_root() {
-            return f.write_str(".");
+            out.push('.');
+            return;
         }
-        let mut out = String::with_capacity(self.0.len() + 1);
         for label in self.labels() {
-            write_label(label, &mut out);
+            write_label(label, out);
             out.push('.');
         }
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(self.0.len() + 1);
+        self.write_to(&mut out);
         f.write_str(&out)
     }
 }

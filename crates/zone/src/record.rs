@@ -77,18 +77,25 @@ impl Record {
     }
 }
 
+impl Record {
+    /// Appends one zone-file line, `owner TTL class type data` and a
+    /// newline, to `out` without intermediate strings.
+    pub fn write_line(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        self.owner.write_to(out);
+        let _ = write!(out, "\t{}\t{}\t{}\t", self.ttl, self.class, self.rtype);
+        rdata::write(self.rtype, &self.rdata, out);
+        out.push('\n');
+    }
+}
+
 /// One line of a zone file: `owner TTL class type data`.
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}\t{}\t{}\t{}\t{}",
-            self.owner,
-            self.ttl,
-            self.class,
-            self.rtype,
-            self.rdata_text()
-        )
+        let mut line = String::with_capacity(64 + self.rdata.len() * 2);
+        self.write_line(&mut line);
+        line.pop();
+        f.write_str(&line)
     }
 }
 

@@ -17,8 +17,7 @@ pub fn write_records<'a, W: Write + ?Sized>(
     let mut line = String::with_capacity(256);
     for record in records {
         line.clear();
-        use std::fmt::Write as _;
-        let _ = writeln!(line, "{record}");
+        record.write_line(&mut line);
         out.write_all(line.as_bytes())?;
     }
     Ok(())
@@ -57,8 +56,7 @@ fn write_in_parallel<W: Write + ?Sized>(out: &mut W, records: &[&Record]) -> io:
             .map(|chunk| {
                 let mut text = String::with_capacity(chunk.len() * 128);
                 for record in chunk {
-                    use std::fmt::Write as _;
-                    let _ = writeln!(text, "{record}");
+                    record.write_line(&mut text);
                 }
                 text
             })

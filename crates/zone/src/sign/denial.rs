@@ -8,6 +8,7 @@ use crate::rdata::encode_type_bitmap;
 use crate::record::Record;
 use crate::rtype::Rtype;
 use crate::zone::{NameKind, Zone};
+use rayon::prelude::*;
 
 /// NSEC3 parameters. Defaults follow RFC 9276: no extra iterations, no salt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,7 +71,7 @@ pub fn nsec_chain(zone: &Zone) -> Vec<Record> {
 /// NSEC3 records (and the NSEC3PARAM) for the zone.
 pub fn nsec3_chain(zone: &Zone, config: &Nsec3Config) -> Result<Vec<Record>, SignError> {
     let ttl = zone.negative_ttl();
-    let mut entries: Vec<([u8; 20], &Name, Vec<Rtype>)> = Vec::with_capacity(zone.owners().len());
+    let mut pending: Vec<(&Name, Vec<Rtype>)> = Vec::with_capacity(zone.owners().len());
     for o in zone
         .owners()
         .iter()
@@ -88,21 +89,21 @@ pub fn nsec3_chain(zone: &Zone, config: &Nsec3Config) -> Result<Vec<Record>, Sig
         if o.kind == NameKind::Apex {
             types.push(Rtype::NSEC3PARAM);
         }
-        let owner = &records[0].owner;
-        entries.push((
-            nsec3::hash(owner, &config.salt, config.iterations),
-            owner,
-            types,
-        ));
+        pending.push((&records[0].owner, types));
     }
     let ents = zone.empty_non_terminals();
-    for ent in &ents {
-        entries.push((
-            nsec3::hash(ent, &config.salt, config.iterations),
-            ent,
-            Vec::new(),
-        ));
-    }
+    pending.extend(ents.iter().map(|ent| (ent, Vec::new())));
+    // Hashing is the costly part with many names: spread it over the cores.
+    let mut entries: Vec<([u8; 20], &Name, Vec<Rtype>)> = pending
+        .into_par_iter()
+        .map(|(owner, types)| {
+            (
+                nsec3::hash(owner, &config.salt, config.iterations),
+                owner,
+                types,
+            )
+        })
+        .collect();
     entries.sort_by_key(|e| e.0);
     if let Some(pair) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(SignError::Nsec3Collision {
