@@ -124,6 +124,9 @@ pub fn sign(args: &ZoneSignArgs) -> anyhow::Result<ExitCode> {
         time::format_human(inception),
         time::format_human(expiration)
     );
+    // Half a million records are freed by the exit anyway; freeing them
+    // one by one first only makes the command slower.
+    std::mem::forget(signed);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -21,7 +21,8 @@ pub fn header(
     key_tag: u16,
     signer_wire: &[u8],
 ) -> Vec<u8> {
-    let mut h = Vec::with_capacity(FIXED_HEADER_LEN + signer_wire.len());
+    // Room for the signature too: the signer appends it (up to RSA-4096).
+    let mut h = Vec::with_capacity(FIXED_HEADER_LEN + signer_wire.len() + 512);
     h.extend_from_slice(&type_covered.0.to_be_bytes());
     h.push(algorithm);
     h.push(labels);
