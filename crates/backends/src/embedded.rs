@@ -193,6 +193,14 @@ pub fn node_configs(
     Ok(out)
 }
 
+/// Who the lab's resolvers answer: the lab network and the host itself.
+fn resolver_clients(plan: &LabPlan) -> Vec<ipnet::IpNet> {
+    vec![
+        ipnet::IpNet::V4(plan.network),
+        ipnet::IpNet::V4(ipnet::Ipv4Net::from(std::net::Ipv4Addr::LOCALHOST)),
+    ]
+}
+
 fn loopback() -> ipnet::IpNet {
     // A /8 prefix on an IPv4 address is always valid.
     ipnet::IpNet::V4(
@@ -265,6 +273,7 @@ pub fn resolver_config(
             listen: node.address,
             root_hints: hints,
             trust_anchors: Some(reference_anchor_file(state)),
+            allow: resolver_clients(plan),
         }),
         Role::Resolver if plan.runs_resolver => {
             let trainee = plan.trainee(node.trainee.as_deref()?)?;
@@ -293,6 +302,7 @@ pub fn resolver_config(
                 listen: node.address,
                 root_hints: hints,
                 trust_anchors: anchors,
+                allow: resolver_clients(plan),
             })
         }
         _ => None,

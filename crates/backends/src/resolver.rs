@@ -30,6 +30,10 @@ pub struct ResolverConfig {
     pub root_hints: PathBuf,
     /// File of DNSKEY records to trust, or `None` for no validation.
     pub trust_anchors: Option<PathBuf>,
+    /// Clients it answers; everyone else gets REFUSED. A lab resolver is
+    /// not an open resolver (RFC 5358): it answers the lab network and the
+    /// host's own 127.0.0.1.
+    pub allow: Vec<ipnet::IpNet>,
 }
 
 /// Why a resolver could not start.
@@ -88,7 +92,7 @@ pub async fn run(
         hickory_proto::rr::LowerName::from(hickory_proto::rr::Name::root()),
         vec![Arc::new(handler)],
     );
-    let mut server = hickory_server::Server::new(catalog);
+    let mut server = hickory_server::Server::with_access(catalog, [], config.allow.clone());
     let udp = tokio::net::UdpSocket::bind(addr)
         .await
         .map_err(|source| ResolverError::Bind { addr, source })?;
@@ -142,7 +146,10 @@ pub fn root_hints_text(plan: &dnslab_lab::LabPlan) -> Result<String, dnslab_lab:
 }
 
 /// DNSKEY records for a resolver's trust anchors: DNSKEYs as given, and
-/// for each DS the lab key it matches (none when it matches no lab key).
+/// for each DS the lab key it matches. A DS that matches no lab key
+/// becomes a fresh key that signs nothing: the resolver then has an anchor
+/// that validates nothing, and answers SERVFAIL for everything below it,
+/// as Unbound or BIND do with a wrong trust anchor.
 pub fn anchor_keys(
     state: &dnslab_lab::StateDir,
     plan: &dnslab_lab::LabPlan,
@@ -162,9 +169,8 @@ pub fn anchor_keys(
                 let Some(dt) = DigestType::from_number(ds.digest_type) else {
                     continue;
                 };
-                let Ok(lab_keys) = state.load_keys(&anchor.owner) else {
-                    continue;
-                };
+                let lab_keys = state.load_keys(&anchor.owner).unwrap_or_default();
+                let before = keys.len();
                 for k in lab_keys {
                     let rdata = k.dnskey_rdata();
                     if key_tag(&rdata) == ds.key_tag
@@ -177,6 +183,20 @@ pub fn anchor_keys(
                             rdata,
                         ));
                     }
+                }
+                if keys.len() == before
+                    && let Ok(stand_in) = dnslab_zone::keys::crypto::PrivateKey::generate(
+                        dnslab_zone::Algorithm::ECDSAP256SHA256,
+                    )
+                {
+                    let mut rdata = vec![1, 1, 3, dnslab_zone::Algorithm::ECDSAP256SHA256.0];
+                    rdata.extend_from_slice(&stand_in.public_key());
+                    keys.push(Record::new(
+                        anchor.owner.clone(),
+                        Rtype::DNSKEY,
+                        plan.timers.dnskey_ttl,
+                        rdata,
+                    ));
                 }
             }
             _ => {}

@@ -47,6 +47,108 @@ pub enum Command {
     /// List the bogus zoo: fixture zones under zoo. and what a validating
     /// resolver must make of each (needs no running lab).
     Zoo(ZooArgs),
+    /// Grade trainees' work over the wire against the exercises' checks.
+    Grade(GradeArgs),
+    /// The exercises: list them, show one's instructions.
+    #[command(subcommand)]
+    Exercise(ExerciseCommand),
+    /// Scenario files: validate them, test them against a throw-away lab.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormatArg {
+    Text,
+    Json,
+    Junit,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct GradeArgs {
+    /// Grade this exercise (default: every exercise of the lab file).
+    #[arg(long)]
+    pub exercise: Vec<String>,
+    /// Grade this trainee (repeatable).
+    #[arg(long, conflicts_with = "all")]
+    pub trainee: Vec<String>,
+    /// Grade every trainee (the default when no --trainee is given).
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormatArg,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// Grade the resolver at IP:PORT instead of the trainee's lab resolver
+    /// (a trainee's own Unbound or BIND).
+    #[arg(long)]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// Read scenario files from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub scenarios: Option<PathBuf>,
+    /// Grade as at this time (now, now+1d, YYYYMMDDHHMMSS...).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Colour the text report (default: when stdout is a terminal).
+    #[arg(long)]
+    pub color: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExerciseCommand {
+    /// List the exercises with their level and points.
+    List(ExerciseListArgs),
+    /// Print an exercise's instructions (for one trainee with --trainee).
+    Show(ExerciseShowArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExerciseListArgs {
+    #[arg(long)]
+    pub scenarios: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExerciseShowArgs {
+    pub id: String,
+    /// Fill in this trainee's zone, addresses and files (needs the lab).
+    #[arg(long)]
+    pub trainee: Option<String>,
+    #[arg(long)]
+    pub scenarios: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScenarioCommand {
+    /// Validate scenario files: schema, check ids, mutants.
+    Check(ScenarioFilesArgs),
+    /// Run each file's reference solution and mutants against a
+    /// throw-away embedded lab.
+    Test(ScenarioTestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ScenarioFilesArgs {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScenarioTestArgs {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Run the test lab on 127.N.0.0/16 (default: a free one from 127.150-199).
+    #[arg(long)]
+    pub network_octet: Option<u8>,
+    /// Print each run's full report, not only its summary line.
+    #[arg(long)]
+    pub reports: bool,
 }
 
 #[derive(Args, Debug)]

@@ -202,6 +202,29 @@ pub enum LabError {
     NoSuchZone { zone: Name },
     #[error("no trainee {name:?} in this lab")]
     NoSuchTrainee { name: String },
+    /// A check id the grader's catalogue does not have (scenario files).
+    #[error("{}: unknown check {:?}{}", .0.at, .0.word, hint(&.0.suggestion, &.0.expected))]
+    UnknownCheck(Box<UnknownWord>),
+    /// A `{name}` in a scenario's instructions that is not a placeholder;
+    /// `word` and `expected` are written with their braces.
+    #[error("{}: unknown placeholder {:?}{}{} (placeholders: {}; write {{{{ and }}}} for literal braces)",
+        .0.at, .0.word, in_section(&.0.section),
+        .0.suggestion.as_ref().map(|s| format!(", did you mean {s:?}?")).unwrap_or_default(),
+        .0.expected.join(", "))]
+    UnknownPlaceholder(Box<UnknownWord>),
+    #[error("{at}: check {id:?} is listed twice")]
+    DuplicateCheck { at: Location, id: String },
+    #[error("{at}: mutant {name:?} is listed twice")]
+    DuplicateMutant { at: Location, name: String },
+    /// A mutant's `fails` names a check its scenario does not list.
+    #[error("{at}: mutant {mutant:?} must fail check {check:?}, which is not among this scenario's checks{}", hint(.suggestion, &[]))]
+    UnlistedCheck {
+        at: Location,
+        mutant: String,
+        check: String,
+        /// The listed check closest to `check`, when one is close.
+        suggestion: Option<String>,
+    },
     /// The text generated for a zone does not parse: a bug in dnslab.
     #[error("the generated zone {zone} does not parse (a dnslab bug): {source}")]
     Generated {

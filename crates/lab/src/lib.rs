@@ -46,6 +46,8 @@
 //!   validating resolver must make of each.
 //! - [`state`]: the state directory and each trainee's workspace.
 //! - [`resolver_conf`]: a trainee resolver's `resolver.conf`.
+//! - [`scenario`]: scenario files (`scenarios/*.yaml`): an exercise's
+//!   instructions, checks, reference solution and mutants.
 //! - [`error`]: [`LabError`] and [`StateError`]; every lab-file error
 //!   names `file:line:column` when it can.
 //!
@@ -59,6 +61,7 @@ pub mod error;
 pub mod exercise;
 pub mod plan;
 pub mod resolver_conf;
+pub mod scenario;
 pub mod spec;
 pub mod state;
 pub mod timers;
@@ -73,6 +76,9 @@ pub use error::{LabError, Location, StateError, UnknownWord};
 pub use exercise::{Exercise, KNOWN_EXERCISES};
 pub use plan::{CdsScan, LabPlan, LabZone, Node, Role, Tld, Trainee};
 pub use resolver_conf::ResolverConfig;
+pub use scenario::{
+    CheckSeverity, CheckSpec, DenialParam, Level, Mutant, PLACEHOLDERS, Parameters, Scenario, Step,
+};
 pub use spec::LabFile;
 pub use state::{InitReport, StateDir};
 pub use timers::{TimerProfile, Timers};

@@ -22,7 +22,8 @@
 //! | `B.1.k` | the k-th TLD of the lab file, k = 1…254 | `tld-<tld>` | `<tld>.` |
 //! | `B.2.1` | the zoo | `zoo` | `zoo.` and its fixtures `<label>.zoo.` ([`crate::zoo`]) |
 //! | `B.3.1` | the reference resolver (validating, lab root anchor) | `reference-resolver` | |
-//! | `B.4.*`–`B.9.*` | reserved for later nodes (graders, secondaries) | | |
+//! | `B.4.1` | the grader's source address (no server: resolvers must answer it) | | |
+//! | `B.4.2`–`B.9.*` | reserved for later nodes (secondaries) | | |
 //! | `B.10.n` | trainee n's authoritative server, n = 1…254 | `<trainee>-auth` | the trainee's zone |
 //! | `B.11.n` | trainee n's validating resolver | `<trainee>-resolver` | |
 //!
@@ -600,6 +601,13 @@ impl LabPlan {
     /// The lab root's server.
     pub fn root_node(&self) -> &Node {
         &self.nodes[0]
+    }
+
+    /// The address the grader sends from (`B.4.1`): inside the lab, so a
+    /// resolver that answers only the lab network answers it.
+    pub fn grader_address(&self) -> std::net::IpAddr {
+        let base = u32::from(self.network.network());
+        std::net::IpAddr::V4(std::net::Ipv4Addr::from(base + (4 << 8) + 1))
     }
 
     /// The reference resolver.

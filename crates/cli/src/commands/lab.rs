@@ -22,7 +22,7 @@ fn locate(args: &StateArgs, workshop: Option<&str>) -> anyhow::Result<StateDir> 
 }
 
 /// The state directory and the plan of the lab it holds.
-fn existing_lab(args: &StateArgs) -> anyhow::Result<(StateDir, LabPlan)> {
+pub(crate) fn existing_lab(args: &StateArgs) -> anyhow::Result<(StateDir, LabPlan)> {
     let state = locate(args, None)?;
     let plan = state.load_plan().with_context(|| {
         format!(
@@ -33,7 +33,7 @@ fn existing_lab(args: &StateArgs) -> anyhow::Result<(StateDir, LabPlan)> {
     Ok((state, plan))
 }
 
-fn trainee<'p>(plan: &'p LabPlan, name: &str) -> anyhow::Result<&'p Trainee> {
+pub(crate) fn trainee<'p>(plan: &'p LabPlan, name: &str) -> anyhow::Result<&'p Trainee> {
     plan.trainee(name).ok_or_else(|| {
         let names: Vec<&str> = plan.trainees.iter().map(|t| t.name.as_str()).collect();
         anyhow::anyhow!(

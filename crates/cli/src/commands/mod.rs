@@ -2,12 +2,13 @@
 //! to the library crates and decides the exit status.
 
 mod demo;
+mod grade;
 mod key;
 mod lab;
 mod serve;
 mod zone;
 
-use crate::cli::{Command, DsCommand, KeyCommand, ZoneCommand};
+use crate::cli::{Command, DsCommand, ExerciseCommand, KeyCommand, ScenarioCommand, ZoneCommand};
 use std::process::ExitCode;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -29,6 +30,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Zoo(args) => lab::zoo(&args),
+        Command::Grade(args) => grade::grade(&args),
+        Command::Exercise(ExerciseCommand::List(args)) => grade::exercise_list(&args),
+        Command::Exercise(ExerciseCommand::Show(args)) => grade::exercise_show(&args),
+        Command::Scenario(ScenarioCommand::Check(args)) => grade::scenario_check(&args),
+        Command::Scenario(ScenarioCommand::Test(args)) => grade::scenario_test(&args),
     }
 }
 

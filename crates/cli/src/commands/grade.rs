@@ -1,0 +1,219 @@
+//! `grade`, `exercise list|show`, `scenario check|test`.
+
+use super::lab::{existing_lab, trainee};
+use crate::cli::{
+    ExerciseListArgs, ExerciseShowArgs, GradeArgs, ReportFormatArg, ScenarioFilesArgs,
+    ScenarioTestArgs,
+};
+use anyhow::Context;
+use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
+use dnslab_grader::report::{Format, render};
+use dnslab_grader::scenario_test::{TestLab, free_network};
+use dnslab_lab::scenario::{Scenario, load_dir};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The scenarios from `dir`, or the built-in ones; all validated.
+fn scenarios(dir: Option<&Path>) -> anyhow::Result<Vec<Scenario>> {
+    match dir {
+        None => Ok(dnslab_grader::shipped::scenarios()?),
+        Some(dir) => {
+            let list = load_dir(dir)?;
+            let known = dnslab_grader::checks::known_ids();
+            for s in &list {
+                s.validate(&known)?;
+            }
+            Ok(list)
+        }
+    }
+}
+
+fn find<'s>(list: &'s [Scenario], id: &str) -> anyhow::Result<&'s Scenario> {
+    list.iter().find(|s| s.id.id() == id).ok_or_else(|| {
+        let ids: Vec<&str> = list.iter().map(|s| s.id.id()).collect();
+        anyhow::anyhow!("no exercise {id:?}; exercises: {}", ids.join(", "))
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
+    let (state, plan) = existing_lab(&args.state)?;
+    let all = scenarios(args.scenarios.as_deref())?;
+    let ids: Vec<String> = if args.exercise.is_empty() {
+        plan.exercises.iter().map(|e| e.id().to_string()).collect()
+    } else {
+        args.exercise.clone()
+    };
+    let mut chosen = Vec::new();
+    for id in &ids {
+        match find(&all, id) {
+            Ok(s) => chosen.push(Arc::new(s.clone())),
+            // The lab may list exercises without a scenario yet.
+            Err(e) if args.exercise.is_empty() => tracing::warn!("{e}"),
+            Err(e) => return Err(e),
+        }
+    }
+    if chosen.is_empty() {
+        anyhow::bail!("nothing to grade: no exercise of the lab has a scenario file");
+    }
+    let trainees = if args.trainee.is_empty() {
+        plan.trainees.clone()
+    } else {
+        args.trainee
+            .iter()
+            .map(|name| trainee(&plan, name).cloned())
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let now = dnslab_zone::rdata::time::now();
+    let now = match &args.time {
+        Some(t) => super::parse_time("--time", t, now)?,
+        None => now,
+    };
+    let mut opts = GradeOptions::new(now);
+    opts.resolver = args.resolver;
+    let lab = Arc::new(LabContext::new(plan, state)?);
+    let reports = runtime()?.block_on(grade_many(lab, trainees, chosen, opts));
+    let format = match args.format {
+        ReportFormatArg::Text => Format::Text,
+        ReportFormatArg::Json => Format::Json,
+        ReportFormatArg::Junit => Format::Junit,
+        ReportFormatArg::Csv => Format::Csv,
+    };
+    let color = args.color || (args.output.is_none() && std::io::stdout().is_terminal());
+    let text = render(&reports, format, color && format == Format::Text);
+    match &args.output {
+        Some(path) => {
+            dnslab_zone::writer::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    Ok(if reports.iter().all(|r| r.passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn exercise_list(args: &ExerciseListArgs) -> anyhow::Result<ExitCode> {
+    for s in scenarios(args.scenarios.as_deref())? {
+        let points: u32 = s.checks.iter().map(|c| c.points).sum();
+        println!(
+            "{:<22} {:<13} {:>4} points  {}",
+            s.id.id(),
+            s.level.as_str(),
+            points,
+            s.title
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn exercise_show(args: &ExerciseShowArgs) -> anyhow::Result<ExitCode> {
+    let all = scenarios(args.scenarios.as_deref())?;
+    let s = find(&all, &args.id)?;
+    let text = match &args.trainee {
+        Some(name) => {
+            let (state, plan) = existing_lab(&args.state)?;
+            let t = trainee(&plan, name)?.clone();
+            s.render_instructions(Some((&plan, &t, state.path())))
+        }
+        None => s.render_instructions(None),
+    };
+    println!("# {} ({}, {})\n", s.title, s.id.id(), s.level.as_str());
+    print!("{text}");
+    if !s.hints.is_empty() {
+        println!("\n## Hints\n");
+        for h in &s.hints {
+            println!("- {h}");
+        }
+    }
+    println!("\n## How it is graded\n");
+    for c in &s.checks {
+        let title = dnslab_grader::checks::find(&c.id).map_or("", |d| d.title);
+        println!("- `{}` ({} points): {title}", c.id, c.points);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn scenario_check(args: &ScenarioFilesArgs) -> anyhow::Result<ExitCode> {
+    let known = dnslab_grader::checks::known_ids();
+    for file in &args.files {
+        let s = Scenario::load(file)?;
+        s.validate(&known)?;
+        println!(
+            "{}: ok ({}, {} checks, {} mutants)",
+            file.display(),
+            s.id.id(),
+            s.checks.len(),
+            s.mutants.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
+    let known = dnslab_grader::checks::known_ids();
+    let mut list = Vec::new();
+    for file in &args.files {
+        let s = Scenario::load(file)?;
+        s.validate(&known)?;
+        list.push(s);
+    }
+    let (octet, port) = match args.network_octet {
+        Some(o) => (o, 53),
+        None => free_network()?,
+    };
+    if port != 53
+        && let Some(s) = list
+            .iter()
+            .find(|s| s.checks.iter().any(|c| c.id.starts_with("resolver-")))
+    {
+        anyhow::bail!(
+            "{} grades a lab resolver, and the lab's resolvers need port 53, which this user may not bind; run as root or grant CAP_NET_BIND_SERVICE",
+            s.file.display()
+        );
+    }
+    let dnslab = std::env::current_exe().context("cannot find the dnslab binary")?;
+    let lab = TestLab::up(&dnslab, octet, port)?;
+    println!(
+        "test lab up on 127.{octet}.0.0/16 port {port} (state {})",
+        lab.state.path().display()
+    );
+    let rt = runtime()?;
+    let mut failures = 0;
+    for s in &list {
+        println!("{} ({})", s.file.display(), s.id.id());
+        let runs = rt.block_on(lab.test_scenario(s))?;
+        for run in &runs {
+            println!("  {}", run.summary());
+            if (!run.ok() || args.reports)
+                && let Some(report) = &run.report
+            {
+                let text = render(std::slice::from_ref(report), Format::Text, false);
+                for line in text.lines() {
+                    println!("      {line}");
+                }
+            }
+            if !run.ok() {
+                failures += 1;
+            }
+        }
+    }
+    drop(lab);
+    if failures == 0 {
+        println!("all scenario runs behave as their files say");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{failures} run(s) differ from what their scenario file says");
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,24 @@
+//! Grading of dnslab exercises, over the wire.
+//!
+//! The grader looks at a trainee's work the way a validating resolver
+//! would: it queries the trainee's servers and the lab's parents
+//! ([`probe`]), validates the chain of trust from the lab's trust anchor
+//! down to the trainee's zone itself, runs the checks an exercise lists
+//! and explains each failure ([`outcome`]), and renders the results for a
+//! person or a program ([`report`]).
+
+pub mod chain;
+pub mod chain_checks;
+pub mod checks;
+pub mod denial;
+pub mod grade;
+pub mod outcome;
+pub mod probe;
+pub mod report;
+pub mod resolver_checks;
+pub mod rrset;
+pub mod scenario_test;
+pub mod shipped;
+pub mod verdict;
+pub mod zone_checks;
+pub mod zone_facts;

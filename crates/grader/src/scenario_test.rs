@@ -1,0 +1,328 @@
+//! `dnslab scenario test`: proves a scenario file grades what it claims.
+//!
+//! A throw-away embedded lab is brought up (by running `dnslab up
+//! --detach`, the same binary, so the test exercises what a workshop
+//! runs). For the reference solution and each mutant, the trainee's
+//! workspace is reset, the steps run in it with `sh -c` (dnslab on the
+//! PATH, the trainee's names in the environment), and the trainee is
+//! graded. The reference must score full points; each mutant must fail
+//! exactly the checks it names (a failed warning-severity check counts as
+//! failed; skipped checks count as not failed).
+//!
+//! Steps see: `ZONE` (`t1.ne`, no trailing dot), `ORIGIN` (`t1.ne.`),
+//! `ZONE_FILE` and `SIGNED_ZONE_FILE` (file names in the workspace, the
+//! current directory), `TRAINEE`, `TLD`, `AUTH` and `RESOLVER`
+//! (`ip:port`), `DNSLAB_STATE_DIR`, `LAB_FILE`.
+//!
+//! The lab's servers reload changed files every 500 ms and restart a
+//! resolver when its `resolver.conf` changes; after the steps the runner
+//! waits [`SETTLE`] before grading.
+
+use crate::grade::{GradeOptions, LabContext, grade_trainee};
+use crate::outcome::{GradeReport, Severity, Status};
+use dnslab_lab::scenario::{Scenario, Step};
+use dnslab_lab::{LabPlan, StateDir, Trainee};
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Time for the lab to pick up changed files before grading.
+pub const SETTLE: Duration = Duration::from_millis(1800);
+
+/// Why a scenario test could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TestError {
+    #[error("cannot prepare the test lab: {0}")]
+    Setup(String),
+    #[error("`dnslab {args}` failed: {output}")]
+    Dnslab { args: String, output: String },
+    #[error(transparent)]
+    Grade(#[from] crate::grade::GradeError),
+}
+
+/// One run (the reference or a mutant) and what came of it.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// `reference` or the mutant's name.
+    pub name: String,
+    /// The checks expected to fail (empty for the reference).
+    pub expected: BTreeSet<String>,
+    /// The checks that failed (or warned).
+    pub failed: BTreeSet<String>,
+    /// A step that exited non-zero, with its output.
+    pub step_error: Option<String>,
+    pub report: Option<GradeReport>,
+}
+
+impl RunOutcome {
+    /// Whether the run did what the scenario says.
+    pub fn ok(&self) -> bool {
+        self.step_error.is_none()
+            && self.report.as_ref().is_some_and(|r| {
+                if self.expected.is_empty() {
+                    r.score == r.max_score && r.passed
+                } else {
+                    self.failed == self.expected
+                }
+            })
+    }
+
+    /// One line for the test's output.
+    pub fn summary(&self) -> String {
+        let mark = if self.ok() { "ok  " } else { "FAIL" };
+        if let Some(e) = &self.step_error {
+            return format!("{mark} {}: a step failed: {e}", self.name);
+        }
+        let Some(r) = &self.report else {
+            return format!("{mark} {}: not graded", self.name);
+        };
+        let list = |s: &BTreeSet<String>| {
+            if s.is_empty() {
+                "nothing".to_string()
+            } else {
+                s.iter().cloned().collect::<Vec<_>>().join(", ")
+            }
+        };
+        if self.expected.is_empty() {
+            format!(
+                "{mark} {}: {}/{} points{}",
+                self.name,
+                r.score,
+                r.max_score,
+                if self.failed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", failed {}", list(&self.failed))
+                }
+            )
+        } else {
+            format!(
+                "{mark} mutant {}: failed {}{}",
+                self.name,
+                list(&self.failed),
+                if self.failed == self.expected {
+                    String::new()
+                } else {
+                    format!(" (expected {})", list(&self.expected))
+                }
+            )
+        }
+    }
+}
+
+/// A running throw-away lab; `down` when dropped.
+pub struct TestLab {
+    dnslab: PathBuf,
+    _dir: tempfile::TempDir,
+    pub lab_file: PathBuf,
+    pub state: StateDir,
+    pub plan: LabPlan,
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.dnslab)
+            .args(["down", "--purge"])
+            .env("DNSLAB_STATE_DIR", self.state.path())
+            .output();
+    }
+}
+
+/// Picks a 127.X.0.0/16 network whose root address is free on port 53, or
+/// on a high port when port 53 needs privileges we lack. Returns the
+/// network's second octet and the port.
+pub fn free_network() -> Result<(u8, u16), TestError> {
+    let pid = std::process::id();
+    for i in 0..50u32 {
+        let x = 150 + ((pid + i) % 50) as u8;
+        let addr = Ipv4Addr::new(127, x, 0, 1);
+        match UdpSocket::bind(SocketAddr::from((addr, 53))) {
+            Ok(_) => return Ok((x, 53)),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                let port = 20000 + (pid % 20000) as u16;
+                if UdpSocket::bind(SocketAddr::from((addr, port))).is_ok() {
+                    return Ok((x, port));
+                }
+            }
+            Err(_) => continue,
+        }
+    }
+    Err(TestError::Setup(
+        "no free 127.X.0.0/16 network found for the test lab".into(),
+    ))
+}
+
+impl TestLab {
+    /// Brings up a lab with one TLD, one trainee and the zoo on
+    /// 127.`octet`.0.0/16.
+    pub fn up(dnslab: &Path, octet: u8, port: u16) -> Result<TestLab, TestError> {
+        let dir = tempfile::tempdir().map_err(|e| TestError::Setup(e.to_string()))?;
+        let lab_file = dir.path().join("scenario-test.yaml");
+        let text = format!(
+            "workshop: scenario-test-{octet}\ndescription: throw-away lab of dnslab scenario test\n\
+             tlds: [ne]\ntrainees:\n  names: [t1]\nzone: \"{{trainee}}.{{tld}}\"\n\
+             timers: workshop\nzoo: true\n\
+             exercises: [sign-zone, ds-submission, resolver-validation]\n\
+             addresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
+        );
+        std::fs::write(&lab_file, text).map_err(|e| TestError::Setup(e.to_string()))?;
+        let state = StateDir::new(dir.path().join("state"));
+        let plan = LabPlan::load(&lab_file).map_err(|e| TestError::Setup(e.to_string()))?;
+        let lab = TestLab {
+            dnslab: dnslab.to_path_buf(),
+            _dir: dir,
+            lab_file,
+            state,
+            plan,
+        };
+        let lab_file = lab.lab_file.to_string_lossy().into_owned();
+        lab.dnslab(&["up", &lab_file, "--detach"])?;
+        Ok(lab)
+    }
+
+    fn dnslab(&self, args: &[&str]) -> Result<String, TestError> {
+        let output = Command::new(&self.dnslab)
+            .args(args)
+            .env("DNSLAB_STATE_DIR", self.state.path())
+            .output()
+            .map_err(|e| TestError::Setup(format!("cannot run {}: {e}", self.dnslab.display())))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(TestError::Dnslab {
+                args: args.join(" "),
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            })
+        }
+    }
+
+    fn trainee(&self) -> Result<&Trainee, TestError> {
+        self.plan
+            .trainees
+            .first()
+            .ok_or_else(|| TestError::Setup("the test lab has no trainee".into()))
+    }
+
+    /// Resets the trainee, runs `steps` and grades `scenario`.
+    pub async fn run(
+        &self,
+        scenario: &Scenario,
+        name: &str,
+        steps: &[Step],
+        expected: BTreeSet<String>,
+    ) -> Result<RunOutcome, TestError> {
+        let trainee = self.trainee()?.clone();
+        self.dnslab(&["reset", &trainee.name])?;
+        let mut outcome = RunOutcome {
+            name: name.to_string(),
+            expected,
+            failed: BTreeSet::new(),
+            step_error: None,
+            report: None,
+        };
+        let mut clock = dnslab_zone::rdata::time::now();
+        for step in steps {
+            match step {
+                Step::Run(command) => {
+                    if let Err(e) = self.run_step(&trainee, command) {
+                        outcome.step_error = Some(e);
+                        return Ok(outcome);
+                    }
+                }
+                // Without a virtual clock the lab's servers run in real
+                // time; a wait moves the grading time on instead.
+                Step::Wait(secs) => clock += i64::from(*secs),
+            }
+        }
+        tokio::time::sleep(SETTLE).await;
+        let lab = LabContext::new(self.plan.clone(), self.state.clone())?;
+        let mut opts = GradeOptions::new(clock.max(dnslab_zone::rdata::time::now()));
+        opts.probe.timeout = Duration::from_secs(2);
+        let report = grade_trainee(&lab, &trainee, scenario, &opts).await;
+        outcome.failed = report
+            .checks
+            .iter()
+            // A warning-severity check that fails counts; a bonus check's
+            // warning (severity error, status warn) does not.
+            .filter(|c| {
+                c.status == Status::Fail
+                    || (c.status == Status::Warn && c.severity == Severity::Warning)
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        outcome.report = Some(report);
+        Ok(outcome)
+    }
+
+    fn run_step(&self, trainee: &Trainee, command: &str) -> Result<(), String> {
+        let workspace = self.state.join(&trainee.workspace);
+        let file_name = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let bin_dir = self
+            .dnslab
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = match std::env::var_os("PATH") {
+            Some(p) => {
+                let mut dirs = vec![bin_dir];
+                dirs.extend(std::env::split_paths(&p));
+                std::env::join_paths(dirs).unwrap_or(p)
+            }
+            None => bin_dir.into_os_string(),
+        };
+        let zone = trainee.zone.to_string();
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(&workspace)
+            .env("PATH", path)
+            .env("DNSLAB_STATE_DIR", self.state.path())
+            .env("LAB_FILE", &self.lab_file)
+            .env("TRAINEE", &trainee.name)
+            .env("TLD", &trainee.tld)
+            .env("ORIGIN", &zone)
+            .env("ZONE", zone.trim_end_matches('.'))
+            .env("ZONE_FILE", file_name(&trainee.zone_file))
+            .env("SIGNED_ZONE_FILE", file_name(&trainee.signed_zone_file()))
+            .env("AUTH", trainee.auth.to_string())
+            .env("RESOLVER", trainee.resolver.to_string())
+            .output()
+            .map_err(|e| format!("cannot run sh: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{command}` exited with {}:\n{}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+
+    /// Runs the reference solution and every mutant of `scenario`.
+    pub async fn test_scenario(&self, scenario: &Scenario) -> Result<Vec<RunOutcome>, TestError> {
+        let mut runs = vec![
+            self.run(scenario, "reference", &scenario.solution, BTreeSet::new())
+                .await?,
+        ];
+        for mutant in &scenario.mutants {
+            let expected = mutant.fails.iter().cloned().collect();
+            runs.push(
+                self.run(scenario, &mutant.name, &mutant.steps, expected)
+                    .await?,
+            );
+        }
+        Ok(runs)
+    }
+}

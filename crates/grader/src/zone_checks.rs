@@ -1,0 +1,591 @@
+//! The checks of the `sign-zone` exercise (and the zone side of the
+//! others): each a function of the gathered [`ZoneFacts`].
+
+use crate::outcome::ToolHints;
+use crate::rrset::KeyInfo;
+use crate::verdict::{Params, Verdict};
+use crate::zone_facts::{NegativeFacts, ZoneFacts, rcode_name};
+use dnslab_zone::rdata::{time, view};
+use dnslab_zone::verify::Severity as FindingSeverity;
+use dnslab_zone::{Algorithm, Rtype};
+
+/// Runs the zone check `id`; `None` when `id` is not a zone check.
+pub fn run(id: &str, facts: &ZoneFacts, params: &Params) -> Option<Verdict> {
+    Some(match id {
+        "zone-served" => zone_served(facts),
+        "dnskey-published" => dnskey_published(facts),
+        "dnskey-signed-by-sep" => dnskey_signed_by_sep(facts),
+        "algorithm-allowed" => algorithm_allowed(facts, params),
+        "rrsets-signed" => rrsets_signed(facts),
+        "signatures-margin" => signatures_margin(facts, params),
+        "denial-nxdomain" => negative(&facts.nxdomain, "NXDOMAIN"),
+        "denial-nodata" => negative(&facts.nodata, "NODATA"),
+        "denial-method" => denial_method(facts, params),
+        "nsec3-parameters" => nsec3_parameters(facts),
+        "zone-verifies" => zone_verifies(facts),
+        "servers-consistent" => servers_consistent(facts),
+        "tcp-answers" => tcp_answers(facts),
+        _ => return None,
+    })
+}
+
+fn resign_hints() -> ToolHints {
+    ToolHints {
+        dnslab: Some(
+            "dnslab zone sign ZONEFILE --origin ZONE --keys keys -o ZONEFILE.signed".into(),
+        ),
+        bind: Some("dnssec-signzone -S -K keys -o ZONE ZONEFILE".into()),
+        ldns: Some("ldns-signzone ZONEFILE Kzone+013+KSK Kzone+013+ZSK".into()),
+        knot: Some("kzonesign -c knot.conf ZONE (or knotc zone-sign ZONE)".into()),
+    }
+}
+
+fn keygen_hints() -> ToolHints {
+    ToolHints {
+        dnslab: Some(
+            "dnslab key generate --zone ZONE --ksk --dir keys; dnslab key generate --zone ZONE --dir keys".into(),
+        ),
+        bind: Some("dnssec-keygen -a ECDSAP256SHA256 -f KSK ZONE; dnssec-keygen -a ECDSAP256SHA256 ZONE".into()),
+        ldns: Some("ldns-keygen -a ECDSAP256SHA256 -k ZONE; ldns-keygen -a ECDSAP256SHA256 ZONE".into()),
+        knot: Some("keymgr ZONE generate algorithm=13 ksk=yes; keymgr ZONE generate algorithm=13".into()),
+    }
+}
+
+fn no_keys(facts: &ZoneFacts) -> Option<Verdict> {
+    facts.keys.is_empty().then(|| {
+        Verdict::skip(format!(
+            "{} publishes no DNSKEY, so there is nothing to check here",
+            facts.zone
+        ))
+    })
+}
+
+fn zone_served(facts: &ZoneFacts) -> Verdict {
+    let mut details = Vec::new();
+    let mut bad = Vec::new();
+    for s in &facts.servers {
+        match &s.soa {
+            Ok(r)
+                if r.rcode == 0
+                    && r.aa
+                    && !r
+                        .rrset(crate::probe::Section::Answer, &facts.zone, Rtype::SOA)
+                        .is_empty() =>
+            {
+                details.push(format!("{} ({}): authoritative SOA answer", s.node, s.addr));
+            }
+            Ok(r) => bad.push(format!(
+                "{} ({}) answered the SOA query with {}{}",
+                s.node,
+                s.addr,
+                rcode_name(r.rcode),
+                if r.aa {
+                    ""
+                } else {
+                    " and without the AA bit: it does not serve the zone"
+                }
+            )),
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    if facts.servers.is_empty() {
+        return Verdict::fail(
+            format!("no authoritative server is known for {}", facts.zone),
+            "Check that the lab runs your authoritative server (dnslab status).",
+        );
+    }
+    if bad.is_empty() {
+        Verdict::pass(format!(
+            "{} server(s) answer for {} authoritatively",
+            facts.servers.len(),
+            facts.zone
+        ))
+        .details(details)
+    } else {
+        Verdict::fail(
+            bad.join("; "),
+            "Make sure your zone file loads: `dnslab zone check` on it, then look at the server's log (dnslab status shows it).",
+        )
+        .details(details)
+    }
+}
+
+fn dnskey_published(facts: &ZoneFacts) -> Verdict {
+    let zone_keys: Vec<&KeyInfo> = facts
+        .keys
+        .iter()
+        .filter(|k| k.zone_key && !k.revoked)
+        .collect();
+    if zone_keys.is_empty() {
+        let why = match facts.servers.first().map(|s| &s.dnskey) {
+            Some(Err(e)) => e.to_string(),
+            _ if facts.keys.is_empty() => format!("{} serves no DNSKEY RRset", facts.zone),
+            _ => "none of its DNSKEYs has the Zone Key flag (flags 256 or 257)".to_string(),
+        };
+        return Verdict::fail(
+            why,
+            "Generate a KSK and a ZSK, sign the zone with them and serve the signed file.",
+        )
+        .tools(keygen_hints());
+    }
+    Verdict::pass(format!(
+        "{} publishes {}",
+        facts.zone,
+        zone_keys
+            .iter()
+            .map(|k| k.describe())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn dnskey_signed_by_sep(facts: &ZoneFacts) -> Verdict {
+    if let Some(skip) = no_keys(facts) {
+        return skip;
+    }
+    let Some(check) = &facts.dnskey_check else {
+        return Verdict::skip("no DNSKEY RRset to check");
+    };
+    let by_sep = check.signatures.iter().find(|s| {
+        s.is_valid()
+            && facts
+                .keys
+                .iter()
+                .any(|k| k.sep && k.tag == s.key_tag && k.algorithm == s.algorithm)
+    });
+    if let Some(sig) = by_sep {
+        return Verdict::pass(format!(
+            "the DNSKEY RRset is signed by SEP key {} until {}",
+            sig.key_tag,
+            time::format_human(i64::from(sig.expiration))
+        ));
+    }
+    let seps: Vec<String> = facts
+        .keys
+        .iter()
+        .filter(|k| k.sep)
+        .map(|k| k.describe())
+        .collect();
+    let message = if seps.is_empty() {
+        format!(
+            "no DNSKEY of {} has the SEP flag (257): the parent's DS must point at a key that signs the DNSKEY RRset, and by convention that is a KSK",
+            facts.zone
+        )
+    } else {
+        let problems: Vec<String> = check
+            .signatures
+            .iter()
+            .map(|s| s.describe(&facts.zone, Rtype::DNSKEY))
+            .collect();
+        format!(
+            "the DNSKEY RRset has no valid signature by a SEP key ({}); its signatures: {}",
+            seps.join(", "),
+            if problems.is_empty() {
+                "none".to_string()
+            } else {
+                problems.join("; ")
+            }
+        )
+    };
+    Verdict::fail(
+        message,
+        "Sign with a KSK (generated with --ksk / -f KSK) as well as the ZSK: the KSK signs the DNSKEY RRset.",
+    )
+    .tools(resign_hints())
+}
+
+/// RFC 9904 (the statuses of RFC 8624 §3.1) for signing.
+fn signing_allowed(alg: Algorithm) -> Result<(), &'static str> {
+    match alg.signing_advice() {
+        "RECOMMENDED" | "MAY" => Ok(()),
+        other => Err(other),
+    }
+}
+
+fn algorithm_allowed(facts: &ZoneFacts, params: &Params) -> Verdict {
+    if let Some(skip) = no_keys(facts) {
+        return skip;
+    }
+    let mut algs: Vec<Algorithm> = facts
+        .keys
+        .iter()
+        .filter(|k| k.zone_key)
+        .map(|k| k.algorithm)
+        .collect();
+    algs.sort();
+    algs.dedup();
+    let mut bad = Vec::new();
+    for alg in &algs {
+        if let Err(advice) = signing_allowed(*alg) {
+            bad.push(format!("{alg} is {advice} for signing"));
+        } else if !params.algorithms.is_empty() && !params.algorithms.contains(alg) {
+            bad.push(format!(
+                "{alg} is not one this exercise asks for ({})",
+                params
+                    .algorithms
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let list = algs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if bad.is_empty() {
+        Verdict::pass(format!("the zone is signed with {list}"))
+    } else {
+        Verdict::fail(
+            bad.join("; "),
+            "Generate new keys with ECDSAP256SHA256 (13) or ED25519 (15) and roll to them.",
+        )
+        .tools(keygen_hints())
+    }
+}
+
+fn rrsets_signed(facts: &ZoneFacts) -> Verdict {
+    if let Some(skip) = no_keys(facts) {
+        return skip;
+    }
+    let mut problems = Vec::new();
+    let mut details = Vec::new();
+    for check in &facts.probed {
+        match check.problem() {
+            Some(p) => problems.push(p),
+            None => details.push(format!(
+                "{}/{}: valid until {}",
+                check.owner,
+                check.rtype,
+                check
+                    .valid_until()
+                    .map_or_else(String::new, |t| time::format_human(i64::from(t)))
+            )),
+        }
+    }
+    details.extend(facts.probe_errors.iter().cloned());
+    if facts.probed.is_empty() {
+        return Verdict::fail(
+            "no RRset of the zone could be fetched to check its signatures",
+            "Make sure your server serves the signed zone.",
+        )
+        .details(details);
+    }
+    if problems.is_empty() {
+        return Verdict::pass(format!(
+            "{} probed RRsets are validly signed by every algorithm of the key set",
+            facts.probed.len()
+        ))
+        .details(details);
+    }
+    let hint = if problems.iter().any(|p| p.contains("expired")) {
+        "Re-sign the zone: signatures have a lifetime, and the zone must be re-signed before they expire."
+    } else if problems.iter().any(|p| p.contains("not valid before")) {
+        "Re-sign with an inception in the past (the default is an hour ago); check the clock of the machine that signed."
+    } else if problems.iter().any(|p| p.contains("does not verify")) {
+        "The data changed after signing: edit the unsigned file and sign again; never edit the signed file."
+    } else {
+        "Sign the zone with all its keys and serve the signed file."
+    };
+    Verdict::fail(problems.join("; "), hint)
+        .tools(resign_hints())
+        .details(details)
+        .reference("RFC 4035 §5.3.1")
+}
+
+fn signatures_margin(facts: &ZoneFacts, params: &Params) -> Verdict {
+    if let Some(skip) = no_keys(facts) {
+        return skip;
+    }
+    let limit = facts.now + i64::from(params.signature_margin);
+    let mut short = Vec::new();
+    let mut earliest: Option<i64> = None;
+    for check in &facts.probed {
+        let Some(until) = check.valid_until() else {
+            continue;
+        };
+        // Serial arithmetic around now: expirations are within 68 years.
+        let until = facts.now + i64::from(until.wrapping_sub(facts.now as u32) as i32);
+        earliest = Some(earliest.map_or(until, |e| e.min(until)));
+        if until < limit {
+            short.push(format!(
+                "{}/{} expires at {}",
+                check.owner,
+                check.rtype,
+                time::format_human(until)
+            ));
+        }
+    }
+    let margin = human_duration(params.signature_margin);
+    match earliest {
+        None => Verdict::skip("no valid signature to measure"),
+        Some(_) if short.is_empty() => Verdict::pass(format!(
+            "every probed signature stays valid for at least {margin} (first expiry {})",
+            time::format_human(earliest.unwrap_or_default())
+        )),
+        Some(_) => Verdict::fail(
+            format!(
+                "signatures expire within {margin} of now: {}",
+                short.join("; ")
+            ),
+            "Sign with a longer validity (dnslab zone sign --expiration +14d, dnssec-signzone -e +14d) and re-sign well before expiry.",
+        )
+        .tools(resign_hints()),
+    }
+}
+
+fn negative(facts: &NegativeFacts, what: &str) -> Verdict {
+    match facts {
+        NegativeFacts::Skipped(why) => Verdict::skip(why.clone()),
+        NegativeFacts::NoAnswer(why) => Verdict::fail(
+            format!("the {what} probe got no answer: {why}"),
+            "Make sure your server answers for names that do not exist.",
+        ),
+        NegativeFacts::WrongAnswer { text, .. } => Verdict::fail(
+            text.clone(),
+            "Serve the signed zone; a name that is not in the zone must get NXDOMAIN, a missing type NODATA.",
+        ),
+        NegativeFacts::Checked {
+            qname,
+            qtype,
+            proof,
+        } => match proof {
+            Ok(p) => Verdict::pass(format!(
+                "{qname}/{qtype}: {what} proved by {} signed {} record(s)",
+                p.records, p.kind
+            )),
+            Err(problem) => Verdict::fail(
+                format!("{qname}/{qtype}: {problem}"),
+                "Re-sign the whole zone so the NSEC/NSEC3 chain is complete, and serve the signed file unedited.",
+            )
+            .tools(resign_hints()),
+        },
+    }
+}
+
+/// The denial method the zone uses, from its answers and transfer.
+fn denial_used(facts: &ZoneFacts) -> Option<Rtype> {
+    for negative in [&facts.nxdomain, &facts.nodata] {
+        if let NegativeFacts::Checked { proof: Ok(p), .. } = negative {
+            return Some(p.kind);
+        }
+    }
+    let records = facts.axfr.as_ref().ok()?;
+    if records.iter().any(|r| r.rtype == Rtype::NSEC3) {
+        Some(Rtype::NSEC3)
+    } else if records.iter().any(|r| r.rtype == Rtype::NSEC) {
+        Some(Rtype::NSEC)
+    } else {
+        None
+    }
+}
+
+fn denial_method(facts: &ZoneFacts, params: &Params) -> Verdict {
+    let used = denial_used(facts);
+    match (params.denial, used) {
+        (_, None) => Verdict::fail(
+            "the zone serves neither NSEC nor NSEC3 records",
+            "Sign the zone; the signer adds the NSEC or NSEC3 chain.",
+        ),
+        (None, Some(kind)) => Verdict::pass(format!("the zone uses {kind}")),
+        (Some(want), Some(kind)) if want == kind => {
+            Verdict::pass(format!("the zone uses {kind} as asked"))
+        }
+        (Some(want), Some(kind)) => Verdict::fail(
+            format!("the zone uses {kind}, but this exercise asks for {want}"),
+            if want == Rtype::NSEC3 {
+                "Sign with NSEC3 (dnslab zone sign --nsec3, dnssec-signzone -3 -, ldns-signzone -n)."
+            } else {
+                "Sign with NSEC (leave out the NSEC3 options)."
+            },
+        ),
+    }
+}
+
+fn nsec3_parameters(facts: &ZoneFacts) -> Verdict {
+    let mut params = None;
+    for negative in [&facts.nxdomain, &facts.nodata] {
+        if let NegativeFacts::Checked { proof: Ok(p), .. } = negative
+            && let Some(n) = p.nsec3
+        {
+            params = Some(n);
+        }
+    }
+    if params.is_none()
+        && let Ok(records) = &facts.axfr
+        && let Some(p) = records
+            .iter()
+            .filter(|r| r.rtype == Rtype::NSEC3PARAM)
+            .find_map(|r| view::Nsec3Param::parse(&r.rdata))
+    {
+        params = Some((p.iterations, p.salt.len(), p.flags & 1 != 0));
+    }
+    let Some((iterations, salt_len, opt_out)) = params else {
+        return match denial_used(facts) {
+            Some(Rtype::NSEC) => Verdict::pass("the zone uses NSEC: no NSEC3 parameters to check"),
+            _ => Verdict::skip("no NSEC3 records seen"),
+        };
+    };
+    let mut bad = Vec::new();
+    if iterations != 0 {
+        bad.push(format!("{iterations} extra iterations (RFC 9276 asks for 0: they cost resolvers and protect nothing)"));
+    }
+    if salt_len != 0 {
+        bad.push(format!(
+            "a salt of {salt_len} octets (RFC 9276 asks for none)"
+        ));
+    }
+    let note = if opt_out { " (opt-out)" } else { "" };
+    if bad.is_empty() {
+        Verdict::pass(format!("NSEC3 with 0 iterations and no salt{note}"))
+    } else {
+        Verdict::fail(
+            format!("NSEC3 with {}", bad.join(" and ")),
+            "Sign with --iterations 0 --salt - (dnssec-signzone -3 - -H 0, ldns-signzone -n -t 0 -s '').",
+        )
+        .tools(resign_hints())
+    }
+}
+
+fn zone_verifies(facts: &ZoneFacts) -> Verdict {
+    let records = match &facts.axfr {
+        Ok(r) => r,
+        Err(e) => {
+            return Verdict::fail(
+                format!("the zone could not be transferred for checking: {e}"),
+                "The lab's servers allow AXFR to the grader; check that your server runs and serves the zone.",
+            );
+        }
+    };
+    let Some(report) = &facts.verify else {
+        return Verdict::fail(
+            format!(
+                "the {} transferred records do not form a zone (no SOA, or records outside it)",
+                records.len()
+            ),
+            "Check the zone file with `dnslab zone check`.",
+        );
+    };
+    let errors: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Error)
+        .map(|f| format!("[{}] {}", f.id, f.message))
+        .collect();
+    let warnings: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == FindingSeverity::Warning)
+        .map(|f| format!("warning [{}] {}", f.id, f.message))
+        .collect();
+    if errors.is_empty() {
+        Verdict::pass(format!(
+            "{} records transferred; the verifier finds no error",
+            records.len()
+        ))
+        .details(warnings)
+    } else {
+        let first = errors[0].clone();
+        let mut details = errors;
+        details.extend(warnings);
+        details.truncate(20);
+        Verdict::fail(
+            format!("{} error(s) in the served zone; the first: {first}", report.errors()),
+            "Run `dnslab zone verify` (or dnssec-verify, ldns-verify-zone) on your signed file, fix the cause and re-sign.",
+        )
+        .tools(resign_hints())
+        .details(details)
+    }
+}
+
+fn servers_consistent(facts: &ZoneFacts) -> Verdict {
+    let mut seen: Vec<(String, Option<u32>, Vec<u16>)> = Vec::new();
+    for s in &facts.servers {
+        let serial = s.soa.as_ref().ok().and_then(|r| {
+            r.rrset(crate::probe::Section::Answer, &facts.zone, Rtype::SOA)
+                .first()
+                .and_then(|soa| view::Soa::parse(&soa.rdata))
+                .map(|soa| soa.serial)
+        });
+        let mut tags: Vec<u16> = s
+            .dnskey
+            .as_ref()
+            .ok()
+            .map(|r| {
+                KeyInfo::from_rrset(&r.rrset(
+                    crate::probe::Section::Answer,
+                    &facts.zone,
+                    Rtype::DNSKEY,
+                ))
+                .iter()
+                .map(|k| k.tag)
+                .collect()
+            })
+            .unwrap_or_default();
+        tags.sort_unstable();
+        seen.push((format!("{} ({})", s.node, s.addr), serial, tags));
+    }
+    let details: Vec<String> = seen
+        .iter()
+        .map(|(node, serial, tags)| {
+            format!(
+                "{node}: serial {}, keys {:?}",
+                serial.map_or("none".to_string(), |s| s.to_string()),
+                tags
+            )
+        })
+        .collect();
+    let Some(first) = seen.first() else {
+        return Verdict::skip("no server to compare");
+    };
+    if seen.iter().all(|(_, s, t)| *s == first.1 && *t == first.2) {
+        Verdict::pass(format!("{} server(s) agree on serial and keys", seen.len())).details(details)
+    } else {
+        Verdict::fail(
+            "the zone's servers serve different versions of the zone",
+            "Load the same signed file on every server (and raise the serial when you re-sign).",
+        )
+        .details(details)
+    }
+}
+
+fn tcp_answers(facts: &ZoneFacts) -> Verdict {
+    let mut bad = Vec::new();
+    for s in &facts.servers {
+        match &s.soa_tcp {
+            Ok(r) if r.rcode == 0 => {}
+            Ok(r) => bad.push(format!(
+                "{} ({}) answered over TCP with {}",
+                s.node,
+                s.addr,
+                rcode_name(r.rcode)
+            )),
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    if bad.is_empty() {
+        Verdict::pass(format!("{} server(s) answer over TCP", facts.servers.len()))
+    } else {
+        Verdict::fail(
+            bad.join("; "),
+            "DNSSEC answers are often too big for UDP: the server must listen on TCP port 53 as well.",
+        )
+    }
+}
+
+/// `3d`, `12h`, `90s`, for messages.
+pub fn human_duration(secs: u32) -> String {
+    if secs == 0 {
+        "0s".into()
+    } else if secs.is_multiple_of(86400) {
+        format!("{}d", secs / 86400)
+    } else if secs.is_multiple_of(3600) {
+        format!("{}h", secs / 3600)
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
