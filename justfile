@@ -20,3 +20,7 @@ ci:
 # Signing benchmark: dnslab beside the peer signers (see docs/benchmarks.md).
 bench-sign:
     bash benches/sign.sh
+
+# Grading benchmark: 100 trainees graded on sign-zone (port 53: run as root).
+bench-grade:
+    bash benches/grade.sh

@@ -101,7 +101,19 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
             dnskey,
         });
     }
-    let primary = servers.first().map(|s| s.addr);
+    // A server that answered neither the UDP nor the TCP SOA query is not
+    // asked anything else: each further probe would only wait out its
+    // timeout, and the checks already know why.
+    let primary = servers
+        .iter()
+        .find(|s| s.soa.is_ok() || s.soa_tcp.is_ok())
+        .map(|s| s.addr);
+    let unreachable = servers
+        .iter()
+        .filter_map(|s| s.soa.as_ref().err())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
     let (dnskeys, dnskey_sigs) = servers
         .iter()
         .filter_map(|s| s.dnskey.as_ref().ok())
@@ -120,7 +132,9 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
         Some(addr) => probe::axfr(addr, zone, opts, 2_000_000)
             .await
             .map_err(|e| e.to_string()),
-        None => Err("the zone has no server to transfer it from".to_string()),
+        None => Err(format!(
+            "no server of the zone answers, so none was asked for a transfer ({unreachable})"
+        )),
     };
     let verify = axfr.as_ref().ok().and_then(|records| {
         let zone = Zone::new(zone.clone(), records.clone()).ok()?;
@@ -144,11 +158,23 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
 
     let mut probed = Vec::new();
     let mut probe_errors = Vec::new();
-    let mut nxdomain = NegativeFacts::Skipped("no server answered".into());
-    let mut nodata = NegativeFacts::Skipped("no server answered".into());
+    let mut nxdomain = NegativeFacts::NoAnswer(format!("no server answers ({unreachable})"));
+    let mut nodata = NegativeFacts::NoAnswer(format!("no server answers ({unreachable})"));
     if let Some(addr) = primary {
-        for (qname, qtype) in &plan.positive {
-            match probe::query(addr, qname, *qtype, opts).await {
+        let mut asked = tokio::task::JoinSet::new();
+        for (i, (qname, qtype)) in plan.positive.iter().enumerate() {
+            let (qname, qtype, opts) = (qname.clone(), *qtype, opts.clone());
+            asked.spawn(async move {
+                let result = probe::query(addr, &qname, qtype, &opts).await;
+                (i, qname, qtype, result)
+            });
+        }
+        let mut answers = asked.join_all().await;
+        // Probe order, whatever order the answers came in.
+        answers.sort_by_key(|(i, ..)| *i);
+        for (_, qname, qtype, result) in answers {
+            let (qname, qtype) = (&qname, &qtype);
+            match result {
                 Ok(response) => {
                     let set = response.rrset(Section::Answer, qname, *qtype);
                     if set.is_empty() {
@@ -169,25 +195,27 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
         if let Some(check) = &dnskey_check {
             probed.push(check.clone());
         }
-        nxdomain = match &plan.nxdomain {
-            Some(qname) => {
-                negative(
-                    addr,
-                    zone,
-                    qname,
-                    Rtype::A,
-                    Negative::NxDomain,
-                    &keys,
-                    opts,
-                    now,
-                )
-                .await
+        let nx = async {
+            match &plan.nxdomain {
+                Some(qname) => {
+                    negative(
+                        addr,
+                        zone,
+                        qname,
+                        Rtype::A,
+                        Negative::NxDomain,
+                        &keys,
+                        opts,
+                        now,
+                    )
+                    .await
+                }
+                None => NegativeFacts::Skipped(format!(
+                    "{zone} has a wildcard at its apex, so every name under it exists"
+                )),
             }
-            None => NegativeFacts::Skipped(format!(
-                "{zone} has a wildcard at its apex, so every name under it exists"
-            )),
         };
-        nodata = negative(
+        let nd = negative(
             addr,
             zone,
             zone,
@@ -196,8 +224,8 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
             &keys,
             opts,
             now,
-        )
-        .await;
+        );
+        (nxdomain, nodata) = tokio::join!(nx, nd);
     }
     ZoneFacts {
         zone: zone.clone(),

@@ -46,6 +46,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = existing_lab(&args.state)?;
+    let trainees = if args.trainee.is_empty() {
+        plan.trainees.clone()
+    } else {
+        args.trainee
+            .iter()
+            .map(|name| trainee(&plan, name).cloned())
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
     let all = scenarios(args.scenarios.as_deref())?;
     let ids: Vec<String> = if args.exercise.is_empty() {
         plan.exercises.iter().map(|e| e.id().to_string()).collect()
@@ -64,14 +72,6 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
     if chosen.is_empty() {
         anyhow::bail!("nothing to grade: no exercise of the lab has a scenario file");
     }
-    let trainees = if args.trainee.is_empty() {
-        plan.trainees.clone()
-    } else {
-        args.trainee
-            .iter()
-            .map(|name| trainee(&plan, name).cloned())
-            .collect::<anyhow::Result<Vec<_>>>()?
-    };
     let now = dnslab_zone::rdata::time::now();
     let now = match &args.time {
         Some(t) => super::parse_time("--time", t, now)?,

@@ -1,0 +1,79 @@
+//! The shipped scenario files: `dnslab scenario check` accepts them and
+//! `dnslab scenario test` runs every reference solution and mutant
+//! against a throw-away lab on 127.136.0.0/16 (port 53), which is what CI
+//! relies on to keep the exercises honest.
+
+use dnslab_testkit::printed;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "scenarios/ holds {} files", files.len());
+    files
+}
+
+fn dnslab(args: &[&str], files: &[PathBuf]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dnslab"))
+        .args(args)
+        .args(files)
+        .output()
+        .expect("run dnslab")
+}
+
+#[test]
+fn shipped_scenarios_pass_check() {
+    let files = scenario_files();
+    let out = dnslab(&["scenario", "check"], &files);
+    assert!(out.status.success(), "{}", printed(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for f in &files {
+        assert!(text.contains(&*f.to_string_lossy()), "{text}");
+    }
+}
+
+#[test]
+fn shipped_scenarios_pass_scenario_test() {
+    let files = scenario_files();
+    let out = dnslab(&["scenario", "test", "--network-octet", "136"], &files);
+    let text = printed(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("all scenario runs behave as their files say"),
+        "{text}"
+    );
+    // Every mutant of every file ran and failed what it names.
+    let mutants = text.matches("ok   mutant ").count();
+    assert!(mutants >= 14, "{mutants} mutants reported:\n{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn scenario_check_names_the_bad_check_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/ds-submission.yaml"),
+    )
+    .unwrap();
+    std::fs::write(&file, good.replace("id: zone-served", "id: zone-servd")).unwrap();
+    let out = dnslab(&["scenario", "check"], std::slice::from_ref(&file));
+    assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = good
+        .lines()
+        .position(|l| l.contains("id: zone-served"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!("{}:{line}:", file.display())),
+        "{err}"
+    );
+    assert!(err.contains("did you mean \"zone-served\""), "{err}");
+}
