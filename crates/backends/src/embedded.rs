@@ -412,6 +412,7 @@ async fn serve_nodes(
     tracing::info!(workshop = %plan.workshop, nodes = probes.len() + resolver_addrs.len(), "lab is up");
 
     let resign = tokio::spawn(resign_periodically(plan.clone(), state.clone()));
+    let timelines = tokio::spawn(record_timelines(plan.clone(), state.clone()));
     let scan = plan
         .cds_scan
         .enabled
@@ -419,6 +420,7 @@ async fn serve_nodes(
     shutdown.await;
     tracing::info!("stopping the lab");
     resign.abort();
+    timelines.abort();
     let _ = stop_tx.send(true);
     let _ = resolvers.await;
     if let Some(scan) = scan {
@@ -568,6 +570,63 @@ fn silent_resolvers(resolvers: &[(String, std::net::SocketAddr)]) -> Vec<String>
             .filter_map(|h| h.join().ok().flatten())
             .collect()
     })
+}
+
+/// Records every trainee zone's keys, DS and signatures every
+/// `timeline_interval` into `<state>/timeline/<trainee>.jsonl`, for
+/// `dnslab timeline` and the rollover checks
+/// ([`dnslab_grader::timeline`]).
+async fn record_timelines(plan: LabPlan, state: StateDir) {
+    use dnslab_grader::timeline::{self, Recorder, SnapshotTarget};
+    let every = Duration::from_secs(u64::from(plan.timers.timeline_interval()));
+    let opts = dnslab_grader::probe::ProbeOptions {
+        timeout: Duration::from_millis(800),
+        attempts: 2,
+        ..Default::default()
+    };
+    let mut recorders = std::collections::HashMap::new();
+    let mut targets = Vec::new();
+    for t in &plan.trainees {
+        let Some(tld) = plan.tld(&t.tld) else {
+            continue;
+        };
+        let path = timeline::path(&state, &t.name);
+        match Recorder::open(&path) {
+            Ok(r) => {
+                recorders.insert(t.name.clone(), r);
+            }
+            Err(error) => {
+                tracing::error!(trainee = %t.name, %error, "timeline not recorded");
+                continue;
+            }
+        }
+        targets.push((
+            t.name.clone(),
+            SnapshotTarget {
+                zone: t.zone.clone(),
+                parents: vec![(format!("tld-{}", tld.label), tld.address)],
+                servers: vec![(format!("{}-auth", t.name), t.auth)],
+            },
+        ));
+    }
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        let now = dnslab_zone::rdata::time::now();
+        let mut asked = tokio::task::JoinSet::new();
+        for (name, target) in &targets {
+            let (name, target, opts) = (name.clone(), target.clone(), opts.clone());
+            asked.spawn(async move { (name, timeline::snapshot::take(&target, &opts, now).await) });
+        }
+        for (name, snapshot) in asked.join_all().await {
+            if let Some(r) = recorders.get_mut(&name)
+                && let Err(error) = r.append(&snapshot)
+            {
+                tracing::error!(trainee = %name, %error, "cannot record the timeline");
+            }
+        }
+    }
 }
 
 /// Re-signs the lab zones before their signatures run out.

@@ -55,6 +55,19 @@ pub enum Command {
     /// Scenario files: validate them, test them against a throw-away lab.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// A trainee zone's recorded timeline: keys, DS and signatures over
+    /// time, and whether a validating resolver could have failed.
+    Timeline(TimelineArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    #[arg(long)]
+    pub trainee: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +303,38 @@ pub enum KeyCommand {
     Generate(KeyGenerateArgs),
     /// Print the DS record (or CDS/CDNSKEY with --cds) for a key.
     Ds(KeyDsArgs),
+    /// Set or clear a key's timing metadata, like BIND's dnssec-settime;
+    /// prints the key's times.
+    Settime(KeySettimeArgs),
+}
+
+/// Times as for dnssec-settime: YYYYMMDDHHMMSS, seconds since the epoch,
+/// now, +1d / -1h (from now), or `none` to clear.
+#[derive(Args, Debug)]
+pub struct KeySettimeArgs {
+    /// The key's .key or .private file, or their base name.
+    pub keyfile: PathBuf,
+    /// When the DNSKEY is published in the zone.
+    #[arg(short = 'P', long)]
+    pub publish: Option<String>,
+    /// When the key starts signing.
+    #[arg(short = 'A', long)]
+    pub activate: Option<String>,
+    /// When the key is revoked (REVOKE flag, RFC 5011).
+    #[arg(short = 'R', long)]
+    pub revoke: Option<String>,
+    /// When the key stops signing.
+    #[arg(short = 'I', long)]
+    pub inactive: Option<String>,
+    /// When the DNSKEY is removed from the zone.
+    #[arg(short = 'D', long)]
+    pub delete: Option<String>,
+    /// When CDS/CDNSKEY for the key are published (dnssec-settime -P sync).
+    #[arg(long)]
+    pub sync_publish: Option<String>,
+    /// When CDS/CDNSKEY for the key are removed (dnssec-settime -D sync).
+    #[arg(long)]
+    pub sync_delete: Option<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

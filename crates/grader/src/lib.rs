@@ -19,6 +19,7 @@ pub mod resolver_checks;
 pub mod rrset;
 pub mod scenario_test;
 pub mod shipped;
+pub mod timeline;
 pub mod verdict;
 pub mod zone_checks;
 pub mod zone_facts;

@@ -96,6 +96,14 @@ impl Timers {
             .max(self.negative_ttl)
     }
 
+    /// How often the lab records each trainee zone's timeline: a sixth of
+    /// the shortest key-related TTL, at least 5 s (10 s with the workshop
+    /// profile), so that a rollover step shows within a fraction of the
+    /// time caches need to forget it.
+    pub fn timeline_interval(&self) -> u32 {
+        (self.ttl.min(self.dnskey_ttl).min(self.ds_ttl) / 6).max(5)
+    }
+
     /// Why these timers cannot work, if they cannot.
     pub fn problem(&self) -> Option<String> {
         let d = format_duration;

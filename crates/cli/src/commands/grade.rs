@@ -3,7 +3,7 @@
 use super::lab::{existing_lab, trainee};
 use crate::cli::{
     ExerciseListArgs, ExerciseShowArgs, GradeArgs, ReportFormatArg, ScenarioFilesArgs,
-    ScenarioTestArgs,
+    ScenarioTestArgs, TimelineArgs,
 };
 use anyhow::Context;
 use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
@@ -216,4 +216,59 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
         println!("{failures} run(s) differ from what their scenario file says");
         Ok(ExitCode::from(1))
     }
+}
+
+pub fn timeline(args: &TimelineArgs) -> anyhow::Result<ExitCode> {
+    use dnslab_grader::timeline::{self, Timeline, evaluate};
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    let path = timeline::path(&state, &t.name);
+    let recorded = Timeline::read(&path)?;
+    let evaluation = evaluate(&recorded, &t.zone);
+    match args.format {
+        crate::cli::FormatArg::Text => {
+            print!("{}", timeline::render_text(&t.name, &recorded, &evaluation))
+        }
+        crate::cli::FormatArg::Json => {
+            let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
+            let histories = timeline::states::histories(&evaluation, &times);
+            let value = serde_json::json!({
+                "trainee": t.name,
+                "zone": t.zone.to_string(),
+                "file": path.display().to_string(),
+                "checks": recorded.points.len(),
+                "start": evaluation.span.map(|s| s.0),
+                "end": evaluation.span.map(|s| s.1),
+                "versions": evaluation.versions.iter().map(|v| serde_json::json!({
+                    "kind": format!("{:?}", v.kind).to_lowercase(),
+                    "content": v.tags(),
+                    "ttl": v.ttl,
+                    "seen": v.seen,
+                })).collect::<Vec<_>>(),
+                "keys": histories.iter().map(|h| serde_json::json!({
+                    "tag": h.key.tag,
+                    "algorithm": h.key.algorithm.0,
+                    "ksk": h.key.sep,
+                    "states": h.rows.iter().map(|r| serde_json::json!({
+                        "t": r.t,
+                        "dnskey": r.states[0].as_str(),
+                        "ds": r.states[1].as_str(),
+                        "krrsig": r.states[2].as_str(),
+                        "zrrsig": r.states[3].as_str(),
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "methods": timeline::states::method(&histories),
+                "safe": evaluation.is_safe(),
+                "violation": evaluation.violation.as_ref().map(|v| serde_json::json!({
+                    "at": v.at, "story": v.story, "reference": v.reference,
+                })),
+            });
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+    }
+    Ok(if evaluation.is_safe() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

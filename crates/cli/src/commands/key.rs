@@ -1,6 +1,6 @@
 //! `dnslab key generate` and `dnslab key ds`.
 
-use crate::cli::{AlgorithmArg, DigestArg, KeyDsArgs, KeyGenerateArgs};
+use crate::cli::{AlgorithmArg, DigestArg, KeyDsArgs, KeyGenerateArgs, KeySettimeArgs};
 use anyhow::Context;
 use dnslab_zone::keys::Key;
 use dnslab_zone::keys::ds::{DigestType, ds_rdata};
@@ -61,4 +61,89 @@ fn digest(arg: DigestArg) -> DigestType {
         DigestArg::Sha384 => DigestType::Sha384,
         DigestArg::Sha1 => DigestType::Sha1,
     }
+}
+
+/// One timing field given on the command line: `none` clears it.
+fn timing_arg(option: &str, text: &str, now: i64) -> anyhow::Result<Option<i64>> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    super::parse_time(option, text, now).map(Some)
+}
+
+pub fn settime(args: &KeySettimeArgs) -> anyhow::Result<ExitCode> {
+    let mut key = Key::read(&args.keyfile)?;
+    let now = time::now();
+    let fields: [(&str, &Option<String>, &mut Option<i64>); 7] = [
+        ("--publish", &args.publish, &mut key.timing.publish),
+        ("--activate", &args.activate, &mut key.timing.activate),
+        ("--revoke", &args.revoke, &mut key.timing.revoke),
+        ("--inactive", &args.inactive, &mut key.timing.inactive),
+        ("--delete", &args.delete, &mut key.timing.delete),
+        (
+            "--sync-publish",
+            &args.sync_publish,
+            &mut key.timing.sync_publish,
+        ),
+        (
+            "--sync-delete",
+            &args.sync_delete,
+            &mut key.timing.sync_delete,
+        ),
+    ];
+    let mut changed = false;
+    for (option, given, field) in fields {
+        if let Some(text) = given {
+            *field = timing_arg(option, text, now)?;
+            changed = true;
+        }
+    }
+    if let (Some(a), Some(i)) = (key.timing.activate, key.timing.inactive)
+        && i < a
+    {
+        anyhow::bail!(
+            "the key would be inactive ({}) before it is active ({})",
+            time::format_human(i),
+            time::format_human(a)
+        );
+    }
+    if let (Some(p), Some(d)) = (key.timing.publish, key.timing.delete)
+        && d < p
+    {
+        anyhow::bail!(
+            "the key would be deleted ({}) before it is published ({})",
+            time::format_human(d),
+            time::format_human(p)
+        );
+    }
+    if changed {
+        let dir = args
+            .keyfile
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        key.write(dir)
+            .with_context(|| format!("cannot write the key files in {}", dir.display()))?;
+    }
+    let t = &key.timing;
+    for (name, value) in [
+        ("Created", t.created),
+        ("Publish", t.publish),
+        ("Activate", t.activate),
+        ("Revoke", t.revoke),
+        ("Inactive", t.inactive),
+        ("Delete", t.delete),
+        ("SYNC Publish", t.sync_publish),
+        ("SYNC Delete", t.sync_delete),
+    ] {
+        match value {
+            Some(v) => println!(
+                "{name}: {} ({})",
+                time::format_timestamp(v),
+                time::format_human(v)
+            ),
+            None => println!("{name}: UNSET"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Key(KeyCommand::Generate(args)) => key::generate(&args),
         Command::Key(KeyCommand::Ds(args)) => key::ds(&args),
+        Command::Key(KeyCommand::Settime(args)) => key::settime(&args),
         Command::Zone(ZoneCommand::Check(args)) => zone::check(&args),
         Command::Zone(ZoneCommand::Sign(args)) => zone::sign(&args),
         Command::Zone(ZoneCommand::Verify(args)) => zone::verify(&args),
@@ -35,6 +36,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Exercise(ExerciseCommand::Show(args)) => grade::exercise_show(&args),
         Command::Scenario(ScenarioCommand::Check(args)) => grade::scenario_check(&args),
         Command::Scenario(ScenarioCommand::Test(args)) => grade::scenario_test(&args),
+        Command::Timeline(args) => grade::timeline(&args),
     }
 }
 

@@ -106,8 +106,16 @@ pub fn write_rrsig_time(value: u32, out: &mut String) {
     out.push_str(&format_timestamp(i64::from(value)));
 }
 
-/// Current time in seconds since the epoch.
+/// Current time in seconds since the epoch, or the value of
+/// `DNSLAB_NOW` (seconds since the epoch) when it is set: the virtual
+/// clock `dnslab scenario test` runs rollover steps on.
 pub fn now() -> i64 {
+    if let Some(t) = std::env::var("DNSLAB_NOW")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        return t;
+    }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -1,0 +1,537 @@
+//! Could any validating resolver have failed during a timeline?
+//!
+//! ## The cache model (RFC 7583 §3)
+//! A resolver caches a response for its TTL. So at an instant `t` it may
+//! hold any *version* of an RRset that a server could have served at most
+//! one TTL before `t`: a version observed in snapshots `i..=j` may have
+//! been served from just after snapshot `i-1` (the change happened
+//! between two snapshots) until just before snapshot `j+1`, and cached
+//! until then plus its TTL. Three kinds of versions matter:
+//!
+//! - the DS RRset at the parent (DS),
+//! - the DNSKEY RRset with its RRSIGs (a DNSKEY response: keys and the
+//!   signatures over them, KRRSIG),
+//! - the zone data's RRSIGs (ZRRSIG), taken from the SOA response.
+//!
+//! A resolver may hold any combination of possibly-cached versions, each
+//! fetched at a different time. Every combination must validate at every
+//! instant; the state only changes when a version starts or stops being
+//! possibly cached, or a signature's validity begins or ends, so those
+//! instants are the ones checked.
+//!
+//! ## Validation of one combination (strict validator)
+//! - No DS: the zone is insecure, which is not a failure.
+//! - Some DS must match a key of the DNSKEY RRset that has a valid RRSIG
+//!   over that RRset (RFC 4035 §5.2).
+//! - For every algorithm of the DNSKEY RRset, the DNSKEY RRset and the zone
+//!   data must carry a valid RRSIG made by a key of the RRset with that
+//!   algorithm (RFC 4035 §2.2; strict validators enforce it, which is why
+//!   RFC 6781 §4.1.4 orders an algorithm rollover signatures first).
+//!
+//! Signatures are judged by key tag, algorithm and validity window, not
+//! by cryptography: the timeline is about timing, and the grade's other
+//! checks verify the signatures themselves.
+
+use super::file::Timeline;
+use crate::chain::ds_matches;
+use crate::rrset::KeyInfo;
+use dnslab_zone::rdata::{time, view};
+use dnslab_zone::{Algorithm, Name, Record, Rtype};
+use std::collections::{BTreeSet, HashMap};
+
+/// Which RRset a version is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Ds,
+    Dnskey,
+    ZoneSigs,
+}
+
+impl Kind {
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Ds => "the DS RRset",
+            Kind::Dnskey => "the DNSKEY RRset",
+            Kind::ZoneSigs => "the zone data (SOA) signed",
+        }
+    }
+}
+
+/// A signature, as far as timing goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Sig {
+    pub tag: u16,
+    pub algorithm: Algorithm,
+    pub inception: u32,
+    pub expiration: u32,
+}
+
+impl Sig {
+    fn from_record(r: &Record) -> Option<Sig> {
+        let s = view::Rrsig::parse(&r.rdata)?;
+        Some(Sig {
+            tag: s.key_tag,
+            algorithm: s.algorithm,
+            inception: s.inception,
+            expiration: s.expiration,
+        })
+    }
+
+    fn valid_at(&self, t: i64) -> bool {
+        let t = t as u32;
+        !time::serial_lt(t, self.inception) && !time::serial_lt(self.expiration, t)
+    }
+}
+
+/// One distinct content of an RRset.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub kind: Kind,
+    /// DS records (Ds), keys (Dnskey).
+    pub records: Vec<Record>,
+    /// RRSIGs over the DNSKEY RRset (Dnskey) or over the SOA (ZoneSigs).
+    pub sigs: Vec<Sig>,
+    pub ttl: u32,
+    /// `(first seen, last seen)` spans of consecutive snapshots.
+    pub seen: Vec<(i64, i64)>,
+    /// `[from, until]`: when a resolver may hold it.
+    pub cached: Vec<(i64, i64)>,
+}
+
+impl Version {
+    fn cached_at(&self, t: i64) -> bool {
+        self.cached.iter().any(|(a, b)| *a <= t && t <= *b)
+    }
+
+    /// Key tags of the records (DS key tags, or DNSKEY tags with a K for
+    /// SEP keys) or of the signatures.
+    pub fn tags(&self) -> String {
+        match self.kind {
+            Kind::Ds => {
+                let tags: Vec<String> = self
+                    .records
+                    .iter()
+                    .filter_map(|r| view::Ds::parse(&r.rdata))
+                    .map(|d| d.key_tag.to_string())
+                    .collect();
+                if tags.is_empty() {
+                    "no DS".into()
+                } else {
+                    format!("DS {}", tags.join(", "))
+                }
+            }
+            Kind::Dnskey => {
+                let keys: Vec<String> = KeyInfo::from_rrset(&self.records)
+                    .iter()
+                    .map(|k| format!("{}{}", k.tag, if k.sep { " (KSK)" } else { "" }))
+                    .collect();
+                let by: BTreeSet<u16> = self.sigs.iter().map(|s| s.tag).collect();
+                format!(
+                    "keys {} signed by {}",
+                    if keys.is_empty() {
+                        "none".into()
+                    } else {
+                        keys.join(", ")
+                    },
+                    tag_list(&by)
+                )
+            }
+            Kind::ZoneSigs => {
+                let by: BTreeSet<u16> = self.sigs.iter().map(|s| s.tag).collect();
+                format!("by key {}", tag_list(&by))
+            }
+        }
+    }
+
+    /// "the DNSKEY RRset (keys 1, 2 signed by 1) served until 10:41:00,
+    /// TTL 60 s".
+    fn describe(&self, t: i64) -> String {
+        let last_seen = self
+            .seen
+            .iter()
+            .filter(|(a, _)| *a <= t)
+            .map(|(_, b)| *b)
+            .max()
+            .or_else(|| self.seen.first().map(|(_, b)| *b))
+            .unwrap_or(t);
+        let first_seen = self
+            .seen
+            .iter()
+            .filter(|(a, _)| *a <= t.max(*a))
+            .map(|(a, _)| *a)
+            .min()
+            .unwrap_or(t);
+        format!(
+            "{} ({}) seen from {} to {}, TTL {} s",
+            self.kind.what(),
+            self.tags(),
+            clock(first_seen),
+            clock(last_seen),
+            self.ttl
+        )
+    }
+}
+
+fn tag_list(tags: &BTreeSet<u16>) -> String {
+    if tags.is_empty() {
+        "no key".into()
+    } else {
+        tags.iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `10:42:10` (UTC), or the full date when far from the epoch day? The
+/// timeline spans hours, so the time of day reads best.
+pub fn clock(t: i64) -> String {
+    let h = time::format_human(t);
+    // "2026-11-20 10:00:00 UTC" -> "10:00:00"
+    h.get(11..19).unwrap_or(&h).to_string()
+}
+
+/// The first instant at which some resolver could have failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub at: i64,
+    /// What fails, as a story a trainee can follow.
+    pub story: String,
+    /// The rule broken.
+    pub reference: &'static str,
+}
+
+/// The outcome of evaluating a timeline.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub zone: Name,
+    pub versions: Vec<Version>,
+    /// Instants checked.
+    pub instants: usize,
+    /// Combinations checked.
+    pub combinations: usize,
+    pub violation: Option<Violation>,
+    /// When the timeline starts and ends.
+    pub span: Option<(i64, i64)>,
+}
+
+impl Evaluation {
+    pub fn is_safe(&self) -> bool {
+        self.violation.is_none()
+    }
+}
+
+/// One RRset content as a snapshot shows it: kind, records, signatures,
+/// TTL.
+type Seen = (Kind, Vec<Record>, Vec<Sig>, u32);
+
+/// Extracts versions from a timeline.
+pub fn versions(timeline: &Timeline, zone: &Name) -> Vec<Version> {
+    // Per point, the version keys observed (on any server).
+    type Key = (Kind, Vec<Vec<u8>>);
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut out: Vec<Version> = Vec::new();
+    let mut observed: Vec<Vec<usize>> = Vec::new(); // version -> point indices
+    let mut parsed_views: HashMap<usize, Vec<Seen>> = HashMap::new();
+    for (i, point) in timeline.points.iter().enumerate() {
+        let seen_here = parsed_views.entry(point.view).or_insert_with(|| {
+            let Some(snapshot) = timeline.views.get(point.view) else {
+                return Vec::new();
+            };
+            view_versions(snapshot, zone)
+        });
+        for (kind, records, sigs, ttl) in seen_here.iter() {
+            let mut key_parts: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
+            key_parts.sort();
+            let mut sig_parts: Vec<Vec<u8>> = sigs
+                .iter()
+                .map(|s| {
+                    let mut v = s.tag.to_be_bytes().to_vec();
+                    v.push(s.algorithm.0);
+                    v.extend_from_slice(&s.inception.to_be_bytes());
+                    v.extend_from_slice(&s.expiration.to_be_bytes());
+                    v
+                })
+                .collect();
+            sig_parts.sort();
+            key_parts.push(Vec::new()); // separator
+            key_parts.extend(sig_parts);
+            let key = (*kind, key_parts);
+            let n = *index.entry(key).or_insert_with(|| {
+                out.push(Version {
+                    kind: *kind,
+                    records: records.clone(),
+                    sigs: sigs.clone(),
+                    ttl: *ttl,
+                    seen: Vec::new(),
+                    cached: Vec::new(),
+                });
+                observed.push(Vec::new());
+                out.len() - 1
+            });
+            if observed[n].last() != Some(&i) {
+                observed[n].push(i);
+            }
+        }
+    }
+    let times: Vec<i64> = timeline.points.iter().map(|p| p.t).collect();
+    for (v, points) in out.iter_mut().zip(observed) {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for i in points {
+            match runs.last_mut() {
+                Some((_, end)) if *end + 1 == i => *end = i,
+                _ => runs.push((i, i)),
+            }
+        }
+        for (a, b) in runs {
+            let from = if a == 0 { times[0] } else { times[a - 1] + 1 };
+            let served_to = times.get(b + 1).map_or(times[b], |t| t - 1);
+            v.seen.push((times[a], times[b]));
+            v.cached.push((from, served_to + i64::from(v.ttl)));
+        }
+    }
+    out
+}
+
+/// The versions one snapshot shows: per server, its DS, DNSKEY and SOA
+/// signature sets.
+fn view_versions(
+    snapshot: &super::snapshot::Snapshot,
+    zone: &Name,
+) -> Vec<Seen> {
+    let mut out = Vec::new();
+    for parent in &snapshot.parents {
+        if parent.error.is_some() && parent.records.is_empty() {
+            continue;
+        }
+        let records: Vec<Record> = parent
+            .parsed()
+            .into_iter()
+            .filter(|r| r.rtype == Rtype::DS && r.owner.eq_ignore_case(zone))
+            .collect();
+        let ttl = records.iter().map(|r| r.ttl).max().unwrap_or(0);
+        out.push((Kind::Ds, records, Vec::new(), ttl));
+    }
+    for server in &snapshot.servers {
+        let records = server.parsed();
+        let of = |t: Rtype| -> Vec<Record> {
+            records
+                .iter()
+                .filter(|r| r.rtype == t && r.owner.eq_ignore_case(zone))
+                .cloned()
+                .collect()
+        };
+        let sigs_over = |t: Rtype| -> Vec<Sig> {
+            records
+                .iter()
+                .filter(|r| r.rtype == Rtype::RRSIG && r.covered_type() == Some(t))
+                .filter_map(Sig::from_record)
+                .collect()
+        };
+        let dnskeys = of(Rtype::DNSKEY);
+        let soa = of(Rtype::SOA);
+        if !dnskeys.is_empty() {
+            let ttl = dnskeys.iter().map(|r| r.ttl).max().unwrap_or(0);
+            out.push((Kind::Dnskey, dnskeys, sigs_over(Rtype::DNSKEY), ttl));
+        } else if let Some(soa) = soa.first() {
+            // The server answers but has no DNSKEY: caches may hold that
+            // (a NODATA answer, cached for the SOA MINIMUM at most).
+            let negative = view::Soa::parse(&soa.rdata).map_or(soa.ttl, |s| s.minimum.min(soa.ttl));
+            out.push((Kind::Dnskey, Vec::new(), Vec::new(), negative));
+        }
+        if let Some(ttl) = soa.iter().map(|r| r.ttl).max() {
+            out.push((Kind::ZoneSigs, Vec::new(), sigs_over(Rtype::SOA), ttl));
+        }
+    }
+    out
+}
+
+/// Evaluates a timeline for `zone`.
+pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
+    let versions = versions(timeline, zone);
+    let span = timeline
+        .points
+        .first()
+        .zip(timeline.points.last())
+        .map(|(a, b)| (a.t, b.t));
+    let mut instants: BTreeSet<i64> = BTreeSet::new();
+    for v in &versions {
+        for (a, b) in &v.cached {
+            instants.insert(*a);
+            instants.insert(*b);
+        }
+        for s in &v.sigs {
+            // Just after expiration, and at inception.
+            instants.insert(i64::from(s.expiration) + 1);
+            instants.insert(i64::from(s.inception));
+        }
+    }
+    let mut evaluation = Evaluation {
+        zone: zone.clone(),
+        versions: Vec::new(),
+        instants: 0,
+        combinations: 0,
+        violation: None,
+        span,
+    };
+    let Some((start, end)) = span else {
+        evaluation.versions = versions;
+        return evaluation;
+    };
+    let horizon = end + versions.iter().map(|v| i64::from(v.ttl)).max().unwrap_or(0);
+    let keys_of: Vec<Vec<KeyInfo>> = versions
+        .iter()
+        .map(|v| KeyInfo::from_rrset(&v.records))
+        .collect();
+    // DS version x DNSKEY version -> keys vouched for (memoised digests).
+    let mut vouched: HashMap<(usize, usize), Vec<(u16, Algorithm)>> = HashMap::new();
+    let by_kind = |kind: Kind| -> Vec<usize> {
+        versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.kind == kind)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (ds_all, key_all, sig_all) = (
+        by_kind(Kind::Ds),
+        by_kind(Kind::Dnskey),
+        by_kind(Kind::ZoneSigs),
+    );
+    for &t in instants.range(start..=horizon) {
+        evaluation.instants += 1;
+        let live = |all: &[usize]| -> Vec<usize> {
+            all.iter()
+                .copied()
+                .filter(|&i| versions[i].cached_at(t))
+                .collect()
+        };
+        let (ds_live, key_live, sig_live) = (live(&ds_all), live(&key_all), live(&sig_all));
+        for &d in &ds_live {
+            for &k in &key_live {
+                let vouched_keys = vouched
+                    .entry((d, k))
+                    .or_insert_with(|| {
+                        let ds: Vec<view::Ds<'_>> = versions[d]
+                            .records
+                            .iter()
+                            .filter_map(|r| view::Ds::parse(&r.rdata))
+                            .collect();
+                        keys_of[k]
+                            .iter()
+                            .filter(|key| ds.iter().any(|ds| ds_matches(zone, ds, key)))
+                            .map(|key| (key.tag, key.algorithm))
+                            .collect()
+                    })
+                    .clone();
+                for &z in &sig_live {
+                    evaluation.combinations += 1;
+                    if let Some((story, reference)) =
+                        check_combination(&versions, &keys_of, d, k, z, &vouched_keys, t)
+                    {
+                        evaluation.violation = Some(Violation {
+                            at: t,
+                            story,
+                            reference,
+                        });
+                        evaluation.versions = versions;
+                        return evaluation;
+                    }
+                }
+            }
+        }
+    }
+    evaluation.versions = versions;
+    evaluation
+}
+
+fn check_combination(
+    versions: &[Version],
+    keys_of: &[Vec<KeyInfo>],
+    d: usize,
+    k: usize,
+    z: usize,
+    vouched: &[(u16, Algorithm)],
+    t: i64,
+) -> Option<(String, &'static str)> {
+    let (ds, dnskey, zsigs) = (&versions[d], &versions[k], &versions[z]);
+    if ds.records.is_empty() {
+        return None; // insecure: not validated, cannot fail
+    }
+    let keys = &keys_of[k];
+    let usable: Vec<&KeyInfo> = keys.iter().filter(|k| k.zone_key && !k.revoked).collect();
+    let holds = |what: &Version| format!("a resolver could hold {}", what.describe(t));
+    let intro = format!(
+        "At {} {}, {} and {}",
+        clock(t),
+        holds(ds),
+        dnskey.describe(t),
+        zsigs.describe(t)
+    );
+    // The DS must vouch for a key that signs the DNSKEY RRset.
+    let chain_ok = dnskey
+        .sigs
+        .iter()
+        .any(|s| s.valid_at(t) && vouched.contains(&(s.tag, s.algorithm)));
+    if !chain_ok {
+        let why = if vouched.is_empty() {
+            "no DS of that DS RRset matches any key of that DNSKEY RRset".to_string()
+        } else {
+            format!(
+                "the key(s) the DS vouches for ({}) do not sign that DNSKEY RRset",
+                vouched
+                    .iter()
+                    .map(|(t, _)| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Some((
+            format!(
+                "{intro}: {why}, so the chain of trust breaks and the resolver answers SERVFAIL."
+            ),
+            "RFC 7583 §3.3.2, RFC 4035 §5.2",
+        ));
+    }
+    let mut algorithms: Vec<Algorithm> = usable.iter().map(|k| k.algorithm).collect();
+    algorithms.sort();
+    algorithms.dedup();
+    let signed_with = |sigs: &[Sig], alg: Algorithm| {
+        sigs.iter().any(|s| {
+            s.algorithm == alg
+                && s.valid_at(t)
+                && usable
+                    .iter()
+                    .any(|k| k.tag == s.tag && k.algorithm == s.algorithm)
+        })
+    };
+    for alg in &algorithms {
+        if !signed_with(&dnskey.sigs, *alg) {
+            return Some((
+                format!(
+                    "{intro}: that DNSKEY RRset has a key of algorithm {alg} but no valid RRSIG of that algorithm over itself; a strict validator rejects it."
+                ),
+                "RFC 6781 §4.1.4, RFC 4035 §2.2",
+            ));
+        }
+        if !signed_with(&zsigs.sigs, *alg) {
+            let has_any = zsigs
+                .sigs
+                .iter()
+                .any(|s| s.valid_at(t) && usable.iter().any(|k| k.tag == s.tag));
+            let why = if has_any {
+                format!(
+                    "that DNSKEY RRset has a key of algorithm {alg}, but the data carries no valid signature of that algorithm; a strict validator rejects it (publish new-algorithm signatures before the new keys)"
+                )
+            } else {
+                let tags: BTreeSet<u16> = zsigs.sigs.iter().map(|s| s.tag).collect();
+                format!(
+                    "that DNSKEY RRset lacks key {} that made the signatures, so the data cannot be validated",
+                    tag_list(&tags)
+                )
+            };
+            return Some((format!("{intro}: {why}."), "RFC 7583 §3.2, RFC 4035 §5.3"));
+        }
+    }
+    None
+}

@@ -1,0 +1,279 @@
+//! Synthetic timelines: a ZSK rollover done by the book and rushed ones,
+//! a KSK rollover and an algorithm rollover in the wrong order.
+
+use super::evaluate::evaluate;
+use super::file::{Point, Timeline};
+use super::snapshot::{ServerView, Snapshot};
+use super::states::{histories, method};
+use dnslab_zone::keys::Key;
+use dnslab_zone::keys::ds::{DigestType, ds_rdata};
+use dnslab_zone::sign::rrsig::header;
+use dnslab_zone::{Algorithm, Name, Record, Rtype};
+
+const TTL: u32 = 60;
+const T0: i64 = 1_800_000_000;
+
+struct Zone {
+    apex: Name,
+}
+
+impl Zone {
+    fn new() -> Zone {
+        Zone {
+            apex: Name::parse_absolute("t1.ne.").unwrap(),
+        }
+    }
+
+    fn key(&self, alg: Algorithm, ksk: bool) -> Key {
+        Key::generate(self.apex.clone(), alg, ksk, T0).unwrap()
+    }
+
+    fn dnskey(&self, k: &Key) -> String {
+        Record::new(self.apex.clone(), Rtype::DNSKEY, TTL, k.dnskey_rdata()).to_string()
+    }
+
+    fn ds(&self, k: &Key) -> String {
+        let rdata = ds_rdata(&self.apex, &k.dnskey_rdata(), DigestType::Sha256);
+        Record::new(self.apex.clone(), Rtype::DS, TTL, rdata).to_string()
+    }
+
+    /// An RRSIG record by `k` over `covered` (timing fields only matter).
+    fn rrsig(&self, covered: Rtype, k: &Key) -> String {
+        let mut rdata = header(
+            covered,
+            k.algorithm.0,
+            2,
+            TTL,
+            (T0 + 86400) as u32,
+            (T0 - 3600) as u32,
+            k.tag(),
+            self.apex.as_wire(),
+        );
+        rdata.extend_from_slice(&[0u8; 64]);
+        Record::new(self.apex.clone(), Rtype::RRSIG, TTL, rdata).to_string()
+    }
+
+    fn soa(&self) -> String {
+        format!(
+            "{} {TTL} IN SOA ns.t1.ne. h.t1.ne. 1 3600 600 86400 30",
+            self.apex
+        )
+    }
+
+    /// A view: DS keys at the parent; DNSKEYs, who signs them, who signs
+    /// the data.
+    fn view(
+        &self,
+        ds: &[&Key],
+        keys: &[&Key],
+        key_signers: &[&Key],
+        data_signers: &[&Key],
+    ) -> Snapshot {
+        let mut records: Vec<String> = keys.iter().map(|k| self.dnskey(k)).collect();
+        records.extend(key_signers.iter().map(|k| self.rrsig(Rtype::DNSKEY, k)));
+        records.push(self.soa());
+        records.extend(data_signers.iter().map(|k| self.rrsig(Rtype::SOA, k)));
+        Snapshot {
+            t: 0,
+            zone: self.apex.to_string(),
+            parents: vec![ServerView {
+                server: "tld-ne".into(),
+                records: ds.iter().map(|k| self.ds(k)).collect(),
+                error: None,
+            }],
+            servers: vec![ServerView {
+                server: "t1-auth".into(),
+                records,
+                error: None,
+            }],
+        }
+    }
+}
+
+/// A timeline sampled every 10 s: `phases` are (start offset, view).
+fn timeline(phases: Vec<(i64, Snapshot)>, end: i64) -> Timeline {
+    let mut t = Timeline::default();
+    for (i, (_, view)) in phases.iter().enumerate() {
+        t.views.push(Snapshot {
+            t: T0 + phases[i].0,
+            ..view.clone()
+        });
+    }
+    let mut at = 0;
+    while at <= end {
+        let view = phases
+            .iter()
+            .rposition(|(start, _)| *start <= at)
+            .unwrap_or(0);
+        t.points.push(Point { t: T0 + at, view });
+        at += 10;
+    }
+    t
+}
+
+#[test]
+fn zsk_pre_publish_by_the_book_is_safe() {
+    let z = Zone::new();
+    let (ksk, z1, z2) = (
+        z.key(Algorithm::ECDSAP256SHA256, true),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+    );
+    let t = timeline(
+        vec![
+            (0, z.view(&[&ksk], &[&ksk, &z1], &[&ksk], &[&z1])),
+            (100, z.view(&[&ksk], &[&ksk, &z1, &z2], &[&ksk], &[&z1])),
+            (200, z.view(&[&ksk], &[&ksk, &z1, &z2], &[&ksk], &[&z2])),
+            (300, z.view(&[&ksk], &[&ksk, &z2], &[&ksk], &[&z2])),
+        ],
+        400,
+    );
+    let e = evaluate(&t, &z.apex);
+    assert!(e.is_safe(), "{:?}", e.violation);
+    assert!(e.instants > 4 && e.combinations > 4);
+    let times: Vec<i64> = t.points.iter().map(|p| p.t).collect();
+    let h = histories(&e, &times);
+    let names = method(&h);
+    assert!(
+        names
+            .iter()
+            .any(|m| m.contains("pre-publish") && m.contains(&z2.tag().to_string())),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn new_zsk_used_before_its_dnskey_propagated_is_unsafe() {
+    let z = Zone::new();
+    let (ksk, z1, z2) = (
+        z.key(Algorithm::ECDSAP256SHA256, true),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+    );
+    let t = timeline(
+        vec![
+            (0, z.view(&[&ksk], &[&ksk, &z1], &[&ksk], &[&z1])),
+            // Published and used at once: caches may lack z2.
+            (100, z.view(&[&ksk], &[&ksk, &z1, &z2], &[&ksk], &[&z2])),
+            (300, z.view(&[&ksk], &[&ksk, &z2], &[&ksk], &[&z2])),
+        ],
+        400,
+    );
+    let e = evaluate(&t, &z.apex);
+    let v = e.violation.expect("unsafe");
+    assert!(v.at >= T0 + 91 && v.at <= T0 + 100, "{}", v.at);
+    assert!(v.story.contains(&z2.tag().to_string()), "{}", v.story);
+    assert!(v.story.contains("lacks key"), "{}", v.story);
+}
+
+#[test]
+fn old_zsk_removed_while_its_signatures_may_be_cached_is_unsafe() {
+    let z = Zone::new();
+    let (ksk, z1, z2) = (
+        z.key(Algorithm::ECDSAP256SHA256, true),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+    );
+    let t = timeline(
+        vec![
+            (0, z.view(&[&ksk], &[&ksk, &z1], &[&ksk], &[&z1])),
+            (100, z.view(&[&ksk], &[&ksk, &z1, &z2], &[&ksk], &[&z1])),
+            // Switch and drop the old key at once.
+            (200, z.view(&[&ksk], &[&ksk, &z2], &[&ksk], &[&z2])),
+        ],
+        400,
+    );
+    let v = evaluate(&t, &z.apex).violation.expect("unsafe");
+    assert!(v.story.contains(&z1.tag().to_string()), "{}", v.story);
+}
+
+#[test]
+fn ksk_double_ds_and_a_ds_swapped_too_early() {
+    let z = Zone::new();
+    let (k1, k2, zsk) = (
+        z.key(Algorithm::ECDSAP256SHA256, true),
+        z.key(Algorithm::ECDSAP256SHA256, true),
+        z.key(Algorithm::ECDSAP256SHA256, false),
+    );
+    // Double-KSK done right: publish K2, wait, swap the DS, wait, drop K1.
+    let good = timeline(
+        vec![
+            (0, z.view(&[&k1], &[&k1, &zsk], &[&k1], &[&zsk])),
+            (100, z.view(&[&k1], &[&k1, &k2, &zsk], &[&k1, &k2], &[&zsk])),
+            (200, z.view(&[&k2], &[&k1, &k2, &zsk], &[&k1, &k2], &[&zsk])),
+            (300, z.view(&[&k2], &[&k2, &zsk], &[&k2], &[&zsk])),
+        ],
+        400,
+    );
+    let e = evaluate(&good, &z.apex);
+    assert!(e.is_safe(), "{:?}", e.violation);
+    let times: Vec<i64> = good.points.iter().map(|p| p.t).collect();
+    assert!(
+        method(&histories(&e, &times))
+            .iter()
+            .any(|m| m.contains("double-KSK"))
+    );
+    // The DS swapped at the moment K2 is published.
+    let rushed = timeline(
+        vec![
+            (0, z.view(&[&k1], &[&k1, &zsk], &[&k1], &[&zsk])),
+            (100, z.view(&[&k2], &[&k1, &k2, &zsk], &[&k1, &k2], &[&zsk])),
+            (300, z.view(&[&k2], &[&k2, &zsk], &[&k2], &[&zsk])),
+        ],
+        400,
+    );
+    let v = evaluate(&rushed, &z.apex).violation.expect("unsafe");
+    assert!(v.story.contains("chain of trust breaks"), "{}", v.story);
+    // The old KSK removed before the old DS left caches.
+    let early_removal = timeline(
+        vec![
+            (0, z.view(&[&k1], &[&k1, &zsk], &[&k1], &[&zsk])),
+            (100, z.view(&[&k1], &[&k1, &k2, &zsk], &[&k1, &k2], &[&zsk])),
+            (200, z.view(&[&k2], &[&k2, &zsk], &[&k2], &[&zsk])),
+        ],
+        400,
+    );
+    assert!(evaluate(&early_removal, &z.apex).violation.is_some());
+}
+
+#[test]
+fn algorithm_rollover_keys_before_signatures_is_unsafe() {
+    let z = Zone::new();
+    let (k8, k13) = (
+        z.key(Algorithm::ECDSAP384SHA384, true),
+        z.key(Algorithm::ECDSAP256SHA256, true),
+    );
+    // RFC 6781 §4.1.4: signatures of the new algorithm first.
+    let good = timeline(
+        vec![
+            (0, z.view(&[&k8], &[&k8], &[&k8], &[&k8])),
+            (100, z.view(&[&k8], &[&k8], &[&k8, &k13], &[&k8, &k13])),
+            (
+                200,
+                z.view(&[&k8], &[&k8, &k13], &[&k8, &k13], &[&k8, &k13]),
+            ),
+            (
+                300,
+                z.view(&[&k13], &[&k8, &k13], &[&k8, &k13], &[&k8, &k13]),
+            ),
+            (400, z.view(&[&k13], &[&k13], &[&k8, &k13], &[&k8, &k13])),
+            (500, z.view(&[&k13], &[&k13], &[&k13], &[&k13])),
+        ],
+        600,
+    );
+    let e = evaluate(&good, &z.apex);
+    assert!(e.is_safe(), "{:?}", e.violation);
+    let bad = timeline(
+        vec![
+            (0, z.view(&[&k8], &[&k8], &[&k8], &[&k8])),
+            (100, z.view(&[&k8], &[&k8, &k13], &[&k8, &k13], &[&k8])),
+            (
+                200,
+                z.view(&[&k8], &[&k8, &k13], &[&k8, &k13], &[&k8, &k13]),
+            ),
+        ],
+        300,
+    );
+    let v = evaluate(&bad, &z.apex).violation.expect("unsafe");
+    assert!(v.story.contains("strict validator"), "{}", v.story);
+}
