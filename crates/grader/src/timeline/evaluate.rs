@@ -295,10 +295,7 @@ pub fn versions(timeline: &Timeline, zone: &Name) -> Vec<Version> {
 
 /// The versions one snapshot shows: per server, its DS, DNSKEY and SOA
 /// signature sets.
-fn view_versions(
-    snapshot: &super::snapshot::Snapshot,
-    zone: &Name,
-) -> Vec<Seen> {
+fn view_versions(snapshot: &super::snapshot::Snapshot, zone: &Name) -> Vec<Seen> {
     let mut out = Vec::new();
     for parent in &snapshot.parents {
         if parent.error.is_some() && parent.records.is_empty() {
@@ -383,35 +380,70 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
         .iter()
         .map(|v| KeyInfo::from_rrset(&v.records))
         .collect();
+    // Per DNSKEY version: its usable keys and their algorithms, sorted.
+    let usable_of: Vec<Usable> = keys_of
+        .iter()
+        .map(|keys| {
+            let keys: Vec<(u16, Algorithm)> = keys
+                .iter()
+                .filter(|k| k.zone_key && !k.revoked)
+                .map(|k| (k.tag, k.algorithm))
+                .collect();
+            let mut algorithms: Vec<Algorithm> = keys.iter().map(|k| k.1).collect();
+            algorithms.sort();
+            algorithms.dedup();
+            Usable { keys, algorithms }
+        })
+        .collect();
     // DS version x DNSKEY version -> keys vouched for (memoised digests).
     let mut vouched: HashMap<(usize, usize), Vec<(u16, Algorithm)>> = HashMap::new();
-    let by_kind = |kind: Kind| -> Vec<usize> {
-        versions
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.kind == kind)
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let (ds_all, key_all, sig_all) = (
-        by_kind(Kind::Ds),
-        by_kind(Kind::Dnskey),
-        by_kind(Kind::ZoneSigs),
-    );
+    // A sweep over time: versions enter the live set when they may first
+    // be cached and leave after the last instant they may be, so each
+    // instant sees only the few versions live around it.
+    let mut starts: Vec<(i64, usize)> = Vec::new();
+    let mut ends: Vec<(i64, usize)> = Vec::new();
+    for (i, v) in versions.iter().enumerate() {
+        for (a, b) in &v.cached {
+            starts.push((*a, i));
+            ends.push((*b, i));
+        }
+    }
+    starts.sort_unstable();
+    ends.sort_unstable();
+    let (mut next_start, mut next_end) = (0, 0);
+    // Live interval count per version (a version may have several).
+    let mut live_count: HashMap<usize, u32> = HashMap::new();
     for &t in instants.range(start..=horizon) {
+        while next_start < starts.len() && starts[next_start].0 <= t {
+            *live_count.entry(starts[next_start].1).or_default() += 1;
+            next_start += 1;
+        }
+        while next_end < ends.len() && ends[next_end].0 < t {
+            let i = ends[next_end].1;
+            if let Some(n) = live_count.get_mut(&i) {
+                *n -= 1;
+                if *n == 0 {
+                    live_count.remove(&i);
+                }
+            }
+            next_end += 1;
+        }
         evaluation.instants += 1;
-        let live = |all: &[usize]| -> Vec<usize> {
-            all.iter()
+        let live = |kind: Kind| -> Vec<usize> {
+            let mut v: Vec<usize> = live_count
+                .keys()
                 .copied()
-                .filter(|&i| versions[i].cached_at(t))
-                .collect()
+                .filter(|&i| versions[i].kind == kind)
+                .collect();
+            v.sort_unstable();
+            v
         };
-        let (ds_live, key_live, sig_live) = (live(&ds_all), live(&key_all), live(&sig_all));
+        let (ds_live, key_live, sig_live) =
+            (live(Kind::Ds), live(Kind::Dnskey), live(Kind::ZoneSigs));
         for &d in &ds_live {
             for &k in &key_live {
-                let vouched_keys = vouched
-                    .entry((d, k))
-                    .or_insert_with(|| {
+                let vouched_keys: &[(u16, Algorithm)] =
+                    vouched.entry((d, k)).or_insert_with(|| {
                         let ds: Vec<view::Ds<'_>> = versions[d]
                             .records
                             .iter()
@@ -422,12 +454,11 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
                             .filter(|key| ds.iter().any(|ds| ds_matches(zone, ds, key)))
                             .map(|key| (key.tag, key.algorithm))
                             .collect()
-                    })
-                    .clone();
+                    });
                 for &z in &sig_live {
                     evaluation.combinations += 1;
                     if let Some((story, reference)) =
-                        check_combination(&versions, &keys_of, d, k, z, &vouched_keys, t)
+                        check_combination(&versions, &usable_of, d, k, z, vouched_keys, t)
                     {
                         evaluation.violation = Some(Violation {
                             at: t,
@@ -445,9 +476,16 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
     evaluation
 }
 
+/// A DNSKEY version's keys that can sign (zone key, not revoked), and
+/// their algorithms.
+struct Usable {
+    keys: Vec<(u16, Algorithm)>,
+    algorithms: Vec<Algorithm>,
+}
+
 fn check_combination(
     versions: &[Version],
-    keys_of: &[Vec<KeyInfo>],
+    usable_of: &[Usable],
     d: usize,
     k: usize,
     z: usize,
@@ -458,16 +496,17 @@ fn check_combination(
     if ds.records.is_empty() {
         return None; // insecure: not validated, cannot fail
     }
-    let keys = &keys_of[k];
-    let usable: Vec<&KeyInfo> = keys.iter().filter(|k| k.zone_key && !k.revoked).collect();
-    let holds = |what: &Version| format!("a resolver could hold {}", what.describe(t));
-    let intro = format!(
-        "At {} {}, {} and {}",
-        clock(t),
-        holds(ds),
-        dnskey.describe(t),
-        zsigs.describe(t)
-    );
+    let usable = &usable_of[k];
+    // Built only for a violation: formatting is most of the cost otherwise.
+    let intro = || {
+        format!(
+            "At {} a resolver could hold {}, {} and {}",
+            clock(t),
+            ds.describe(t),
+            dnskey.describe(t),
+            zsigs.describe(t)
+        )
+    };
     // The DS must vouch for a key that signs the DNSKEY RRset.
     let chain_ok = dnskey
         .sigs
@@ -488,28 +527,23 @@ fn check_combination(
         };
         return Some((
             format!(
-                "{intro}: {why}, so the chain of trust breaks and the resolver answers SERVFAIL."
+                "{}: {why}, so the chain of trust breaks and the resolver answers SERVFAIL.",
+                intro()
             ),
             "RFC 7583 §3.3.2, RFC 4035 §5.2",
         ));
     }
-    let mut algorithms: Vec<Algorithm> = usable.iter().map(|k| k.algorithm).collect();
-    algorithms.sort();
-    algorithms.dedup();
     let signed_with = |sigs: &[Sig], alg: Algorithm| {
         sigs.iter().any(|s| {
-            s.algorithm == alg
-                && s.valid_at(t)
-                && usable
-                    .iter()
-                    .any(|k| k.tag == s.tag && k.algorithm == s.algorithm)
+            s.algorithm == alg && s.valid_at(t) && usable.keys.contains(&(s.tag, s.algorithm))
         })
     };
-    for alg in &algorithms {
+    for alg in &usable.algorithms {
         if !signed_with(&dnskey.sigs, *alg) {
             return Some((
                 format!(
-                    "{intro}: that DNSKEY RRset has a key of algorithm {alg} but no valid RRSIG of that algorithm over itself; a strict validator rejects it."
+                    "{}: that DNSKEY RRset has a key of algorithm {alg} but no valid RRSIG of that algorithm over itself; a strict validator rejects it.",
+                    intro()
                 ),
                 "RFC 6781 §4.1.4, RFC 4035 §2.2",
             ));
@@ -518,7 +552,7 @@ fn check_combination(
             let has_any = zsigs
                 .sigs
                 .iter()
-                .any(|s| s.valid_at(t) && usable.iter().any(|k| k.tag == s.tag));
+                .any(|s| s.valid_at(t) && usable.keys.iter().any(|k| k.0 == s.tag));
             let why = if has_any {
                 format!(
                     "that DNSKEY RRset has a key of algorithm {alg}, but the data carries no valid signature of that algorithm; a strict validator rejects it (publish new-algorithm signatures before the new keys)"
@@ -530,7 +564,10 @@ fn check_combination(
                     tag_list(&tags)
                 )
             };
-            return Some((format!("{intro}: {why}."), "RFC 7583 §3.2, RFC 4035 §5.3"));
+            return Some((
+                format!("{}: {why}.", intro()),
+                "RFC 7583 §3.2, RFC 4035 §5.3",
+            ));
         }
     }
     None
