@@ -99,7 +99,8 @@ pub struct Version {
 }
 
 impl Version {
-    fn cached_at(&self, t: i64) -> bool {
+    /// Whether a resolver may hold this version at `t`.
+    pub fn cached_at(&self, t: i64) -> bool {
         self.cached.iter().any(|(a, b)| *a <= t && t <= *b)
     }
 
