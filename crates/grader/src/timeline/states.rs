@@ -116,10 +116,7 @@ fn state(
     holds: &dyn Fn(&Version) -> bool,
 ) -> State {
     let served = versions.iter().any(|v| served_at(v) && holds(v));
-    let cached: Vec<&&Version> = versions
-        .iter()
-        .filter(|v| v.cached.iter().any(|(a, b)| *a <= t && t <= *b))
-        .collect();
+    let cached: Vec<&&Version> = versions.iter().filter(|v| v.cached_at(t)).collect();
     let all = !cached.is_empty() && cached.iter().all(|v| holds(v));
     let any = cached.iter().any(|v| holds(v));
     match (served, all, any) {
