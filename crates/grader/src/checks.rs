@@ -14,6 +14,8 @@ pub enum Needs {
     Chain,
     /// Answers from the trainee's resolver.
     Resolver,
+    /// The zone's recorded timeline.
+    Timeline,
 }
 
 /// One check the grader knows.
@@ -87,6 +89,14 @@ catalogue! {
         "the resolver refuses clients outside the lab (no open resolver)";
     "resolver-ede", Resolver, "RFC 8914 §4",
         "failures carry a fitting Extended DNS Error (a bonus, never a failure)";
+    "rollover-safe", Timeline, "RFC 7583 §3",
+        "at no moment of the recorded timeline could a validating resolver have failed";
+    "zsk-rolled", Timeline, "RFC 6781 §4.1.1",
+        "a new ZSK signs the zone and the old one is gone";
+    "ksk-rolled", Timeline, "RFC 6781 §4.1.2",
+        "a new KSK signs the DNSKEY RRset, the DS points at it, the old KSK is gone";
+    "algorithm-rolled", Timeline, "RFC 6781 §4.1.4",
+        "the zone's keys are all of the new algorithm";
 }
 
 /// The check with this id.

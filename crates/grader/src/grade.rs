@@ -68,6 +68,9 @@ pub struct GradeOptions {
     pub now: i64,
     /// Grade this resolver instead of the trainee's lab resolver.
     pub resolver: Option<SocketAddr>,
+    /// Read the timeline from this file instead of the lab's recording
+    /// (`scenario test` records its own, on its virtual clock).
+    pub timeline: Option<std::path::PathBuf>,
 }
 
 impl GradeOptions {
@@ -76,6 +79,7 @@ impl GradeOptions {
             probe: ProbeOptions::default(),
             now,
             resolver: None,
+            timeline: None,
         }
     }
 }
@@ -135,6 +139,13 @@ pub async fn grade_trainee(
         .any(|n| matches!(n, Needs::Zone | Needs::Chain));
     let want_chain = needs.contains(&Needs::Chain);
     let want_resolver = needs.contains(&Needs::Resolver);
+    let timeline = needs.contains(&Needs::Timeline).then(|| {
+        let path = opts
+            .timeline
+            .clone()
+            .unwrap_or_else(|| crate::timeline::path(&lab.state, &trainee.name));
+        crate::rollover_checks::gather(path, &trainee.zone)
+    });
 
     let zone_facts = async {
         if want_zone {
@@ -190,9 +201,12 @@ pub async fn grade_trainee(
         .map(|spec| {
             let verdict = run_check(
                 &spec.id,
-                zone_facts.as_ref(),
-                chain.as_ref(),
-                resolver.as_ref(),
+                Facts {
+                    zone: zone_facts.as_ref(),
+                    chain: chain.as_ref(),
+                    resolver: resolver.as_ref(),
+                    timeline: timeline.as_ref(),
+                },
                 &params,
             );
             let severity = match spec.severity {
@@ -213,13 +227,24 @@ pub async fn grade_trainee(
     )
 }
 
-fn run_check(
-    id: &str,
-    zone: Option<&ZoneFacts>,
-    chain: Option<&Chain>,
-    resolver: Option<&ResolverFacts>,
-    params: &Params,
-) -> Verdict {
+/// Everything gathered for one trainee and exercise.
+struct Facts<'a> {
+    zone: Option<&'a ZoneFacts>,
+    chain: Option<&'a Chain>,
+    resolver: Option<&'a ResolverFacts>,
+    timeline: Option<&'a crate::rollover_checks::TimelineFacts>,
+}
+
+fn run_check(id: &str, facts: Facts<'_>, params: &Params) -> Verdict {
+    let Facts {
+        zone,
+        chain,
+        resolver,
+        timeline,
+    } = facts;
+    if let Some(v) = timeline.and_then(|t| crate::rollover_checks::run(id, t, params)) {
+        return v;
+    }
     if let Some(v) = zone.and_then(|z| zone_checks::run(id, z, params)) {
         return v;
     }

@@ -16,6 +16,7 @@ pub mod outcome;
 pub mod probe;
 pub mod report;
 pub mod resolver_checks;
+pub mod rollover_checks;
 pub mod rrset;
 pub mod scenario_test;
 pub mod shipped;

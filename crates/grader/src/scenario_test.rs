@@ -14,12 +14,24 @@
 //! current directory), `TRAINEE`, `TLD`, `AUTH` and `RESOLVER`
 //! (`ip:port`), `DNSLAB_STATE_DIR`, `LAB_FILE`.
 //!
+//! ## The virtual clock
+//! Steps run on a virtual clock: it starts at the real time, a `wait:`
+//! step moves it on without waiting, and each `run:` step sees it as
+//! `DNSLAB_NOW` (so `dnslab zone sign` and `dnslab key settime` use it)
+//! and moves it on by a second. The runner records the trainee zone's
+//! timeline itself, on that clock: a snapshot before the first step,
+//! after each step and at the end of each wait; the rollover checks read
+//! that timeline. A rollover of several TTLs therefore tests in seconds.
+//!
 //! The lab's servers reload changed files every 500 ms and restart a
-//! resolver when its `resolver.conf` changes; after the steps the runner
-//! waits [`SETTLE`] before grading.
+//! resolver when its `resolver.conf` changes: after each `run:` step the
+//! runner waits [`STEP_SETTLE`] of real time before the next snapshot,
+//! and [`SETTLE`] before grading.
 
 use crate::grade::{GradeOptions, LabContext, grade_trainee};
 use crate::outcome::{GradeReport, Severity, Status};
+use crate::probe::ProbeOptions;
+use crate::timeline::{Recorder, SnapshotTarget, snapshot};
 use dnslab_lab::scenario::{Scenario, Step};
 use dnslab_lab::{LabPlan, StateDir, Trainee};
 use std::collections::BTreeSet;
@@ -28,8 +40,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-/// Time for the lab to pick up changed files before grading.
-pub const SETTLE: Duration = Duration::from_millis(1800);
+/// Real time for the lab to pick up the files a step changed.
+pub const STEP_SETTLE: Duration = Duration::from_millis(1000);
+
+/// Further real time before grading (a restarted resolver must answer).
+pub const SETTLE: Duration = Duration::from_millis(800);
 
 /// Why a scenario test could not run.
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +130,7 @@ impl RunOutcome {
 /// A running throw-away lab; `down` when dropped.
 pub struct TestLab {
     dnslab: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub lab_file: PathBuf,
     pub state: StateDir,
     pub plan: LabPlan,
@@ -164,7 +179,7 @@ impl TestLab {
             "workshop: scenario-test-{octet}\ndescription: throw-away lab of dnslab scenario test\n\
              tlds: [ne]\ntrainees:\n  names: [t1]\nzone: \"{{trainee}}.{{tld}}\"\n\
              timers: workshop\nzoo: true\n\
-             exercises: [sign-zone, ds-submission, resolver-validation]\n\
+             exercises: [sign-zone, ds-submission, resolver-validation, zsk-rollover, ksk-rollover]\n\
              addresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
         );
         std::fs::write(&lab_file, text).map_err(|e| TestError::Setup(e.to_string()))?;
@@ -172,7 +187,7 @@ impl TestLab {
         let plan = LabPlan::load(&lab_file).map_err(|e| TestError::Setup(e.to_string()))?;
         let lab = TestLab {
             dnslab: dnslab.to_path_buf(),
-            _dir: dir,
+            dir,
             lab_file,
             state,
             plan,
@@ -219,6 +234,9 @@ impl TestLab {
     ) -> Result<RunOutcome, TestError> {
         let trainee = self.trainee()?.clone();
         self.dnslab(&["reset", &trainee.name])?;
+        // The lab must drop the previous run's files before the first
+        // snapshot, or the timeline starts with them.
+        tokio::time::sleep(STEP_SETTLE).await;
         let mut outcome = RunOutcome {
             name: name.to_string(),
             expected,
@@ -226,24 +244,44 @@ impl TestLab {
             step_error: None,
             report: None,
         };
+        let timeline = self.dir.path().join(format!("{name}.timeline.jsonl"));
+        let _ = std::fs::remove_file(&timeline);
+        let mut recorder = Recorder::open(&timeline)
+            .map_err(|e| TestError::Setup(format!("cannot record the timeline: {e}")))?;
+        let target = self.snapshot_target(&trainee)?;
+        let probe = ProbeOptions {
+            timeout: Duration::from_secs(1),
+            attempts: 2,
+            ..ProbeOptions::default()
+        };
         let mut clock = dnslab_zone::rdata::time::now();
+        let record = |clock: i64, target: &SnapshotTarget| {
+            let target = target.clone();
+            let probe = probe.clone();
+            async move { snapshot::take(&target, &probe, clock).await }
+        };
+        let first = record(clock, &target).await;
+        self.append(&mut recorder, &first)?;
         for step in steps {
             match step {
                 Step::Run(command) => {
-                    if let Err(e) = self.run_step(&trainee, command) {
+                    if let Err(e) = self.run_step(&trainee, command, clock) {
                         outcome.step_error = Some(e);
                         return Ok(outcome);
                     }
+                    tokio::time::sleep(STEP_SETTLE).await;
+                    clock += 1;
                 }
-                // Without a virtual clock the lab's servers run in real
-                // time; a wait moves the grading time on instead.
                 Step::Wait(secs) => clock += i64::from(*secs),
             }
+            let s = record(clock, &target).await;
+            self.append(&mut recorder, &s)?;
         }
         tokio::time::sleep(SETTLE).await;
         let lab = LabContext::new(self.plan.clone(), self.state.clone())?;
-        let mut opts = GradeOptions::new(clock.max(dnslab_zone::rdata::time::now()));
+        let mut opts = GradeOptions::new(clock);
         opts.probe.timeout = Duration::from_secs(2);
+        opts.timeline = Some(timeline);
         let report = grade_trainee(&lab, &trainee, scenario, &opts).await;
         outcome.failed = report
             .checks
@@ -260,7 +298,29 @@ impl TestLab {
         Ok(outcome)
     }
 
-    fn run_step(&self, trainee: &Trainee, command: &str) -> Result<(), String> {
+    fn snapshot_target(&self, trainee: &Trainee) -> Result<SnapshotTarget, TestError> {
+        let tld = self
+            .plan
+            .tld(&trainee.tld)
+            .ok_or_else(|| TestError::Setup(format!("no TLD {} in the test lab", trainee.tld)))?;
+        Ok(SnapshotTarget {
+            zone: trainee.zone.clone(),
+            parents: vec![(format!("tld-{}", tld.label), tld.address)],
+            servers: vec![(format!("{}-auth", trainee.name), trainee.auth)],
+        })
+    }
+
+    fn append(
+        &self,
+        recorder: &mut Recorder,
+        s: &crate::timeline::Snapshot,
+    ) -> Result<(), TestError> {
+        recorder
+            .append(s)
+            .map_err(|e| TestError::Setup(format!("cannot record the timeline: {e}")))
+    }
+
+    fn run_step(&self, trainee: &Trainee, command: &str, clock: i64) -> Result<(), String> {
         let workspace = self.state.join(&trainee.workspace);
         let file_name = |p: &Path| {
             p.file_name()
@@ -287,6 +347,7 @@ impl TestLab {
             .current_dir(&workspace)
             .env("PATH", path)
             .env("DNSLAB_STATE_DIR", self.state.path())
+            .env("DNSLAB_NOW", clock.to_string())
             .env("LAB_FILE", &self.lab_file)
             .env("TRAINEE", &trainee.name)
             .env("TLD", &trainee.tld)

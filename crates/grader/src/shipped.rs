@@ -19,6 +19,14 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "scenarios/resolver-validation.yaml",
         include_str!("../../../scenarios/resolver-validation.yaml"),
     ),
+    (
+        "scenarios/zsk-rollover.yaml",
+        include_str!("../../../scenarios/zsk-rollover.yaml"),
+    ),
+    (
+        "scenarios/ksk-rollover.yaml",
+        include_str!("../../../scenarios/ksk-rollover.yaml"),
+    ),
 ];
 
 /// The shipped scenarios, parsed and validated against the catalogue.

@@ -554,7 +554,10 @@ fn check_combination(
                 .sigs
                 .iter()
                 .any(|s| s.valid_at(t) && usable.keys.iter().any(|k| k.0 == s.tag));
-            let why = if has_any {
+            let why = if zsigs.sigs.is_empty() {
+                "the zone data carries no signature at all, while the DS says the zone is signed"
+                    .to_string()
+            } else if has_any {
                 format!(
                     "that DNSKEY RRset has a key of algorithm {alg}, but the data carries no valid signature of that algorithm; a strict validator rejects it (publish new-algorithm signatures before the new keys)"
                 )

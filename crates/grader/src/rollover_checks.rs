@@ -1,0 +1,290 @@
+//! The checks of the rollover exercises, read from the trainee zone's
+//! recorded timeline ([`crate::timeline`]): was every moment safe for a
+//! validating resolver, and did the rollover get done?
+
+use crate::outcome::ToolHints;
+use crate::timeline::evaluate::{Evaluation, Kind, Version};
+use crate::timeline::states::{self, KeyHistory};
+use crate::timeline::{Timeline, evaluate};
+use crate::verdict::{Params, Verdict};
+use dnslab_zone::rdata::view;
+use dnslab_zone::{Algorithm, Name};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// The timeline and what was made of it.
+#[derive(Debug)]
+pub struct TimelineFacts {
+    pub path: PathBuf,
+    /// Why there is no timeline to judge, if there is none.
+    pub problem: Option<String>,
+    pub evaluation: Evaluation,
+    pub histories: Vec<KeyHistory>,
+    pub methods: Vec<String>,
+}
+
+/// Reads and evaluates the timeline at `path` for `zone`.
+pub fn gather(path: PathBuf, zone: &Name) -> TimelineFacts {
+    let (timeline, problem) = match Timeline::read(&path) {
+        Ok(t) if t.points.is_empty() => (
+            t,
+            Some(format!(
+                "no timeline has been recorded for {zone} yet ({}); the lab records one while it runs",
+                path.display()
+            )),
+        ),
+        Ok(t) => (t, None),
+        Err(e) => (Timeline::default(), Some(e.to_string())),
+    };
+    let evaluation = evaluate(&timeline, zone);
+    let times: Vec<i64> = timeline.points.iter().map(|p| p.t).collect();
+    let histories = states::histories(&evaluation, &times);
+    let methods = states::method(&histories);
+    TimelineFacts {
+        path,
+        problem,
+        evaluation,
+        histories,
+        methods,
+    }
+}
+
+/// Runs the rollover check `id`; `None` when `id` is not one.
+pub fn run(id: &str, facts: &TimelineFacts, params: &Params) -> Option<Verdict> {
+    let check: fn(&TimelineFacts, &Params) -> Verdict = match id {
+        "rollover-safe" => rollover_safe,
+        "zsk-rolled" => zsk_rolled,
+        "ksk-rolled" => ksk_rolled,
+        "algorithm-rolled" => algorithm_rolled,
+        _ => return None,
+    };
+    Some(match &facts.problem {
+        Some(p) => Verdict::fail(
+            p.clone(),
+            "Keep the lab running while you roll your keys: it records what resolvers could see.",
+        ),
+        None => check(facts, params),
+    })
+}
+
+fn timing_hints() -> ToolHints {
+    ToolHints {
+        dnslab: Some("dnslab key settime KEY -P/-A/-I/-D TIME, then dnslab zone sign; dnslab timeline --trainee YOU shows what caches may hold".into()),
+        bind: Some("dnssec-settime -P/-A/-I/-D, dnssec-signzone -S; or dnssec-policy in named.conf".into()),
+        ldns: Some("ldns-signzone signs with the keys you give it: add and remove keys by hand, waiting a TTL between steps".into()),
+        knot: Some("keymgr ZONE set KEY publish=… active=… retire=… remove=…; or a policy in knot.conf".into()),
+    }
+}
+
+fn rollover_safe(facts: &TimelineFacts, _: &Params) -> Verdict {
+    let e = &facts.evaluation;
+    let method = if facts.methods.is_empty() {
+        "no rollover seen".to_string()
+    } else {
+        facts.methods.join("; ")
+    };
+    match &e.violation {
+        None => Verdict::pass(format!(
+            "at no moment could a validating resolver have failed ({} instants, {} cache combinations checked); {method}",
+            e.instants, e.combinations
+        ))
+        .details(vec![format!("timeline: {}", facts.path.display())]),
+        Some(v) => Verdict::fail(
+            v.story.clone(),
+            "Wait at least the TTL (plus the time the lab takes to notice) between the steps of a rollover: publish a key before using it, keep it until the signatures it made have expired from caches, and change the DS only once the new key is known everywhere.",
+        )
+        .tools(timing_hints())
+        .reference(v.reference)
+        .details(vec![
+            format!("method: {method}"),
+            format!("timeline: {} (dnslab timeline --trainee … shows it)", facts.path.display()),
+        ]),
+    }
+}
+
+/// The first and last DNSKEY versions of the signed zone.
+fn first_and_last(facts: &TimelineFacts) -> Option<(&Version, &Version)> {
+    let versions: Vec<&Version> = facts
+        .evaluation
+        .versions
+        .iter()
+        .filter(|v| v.kind == Kind::Dnskey && !v.records.is_empty())
+        .collect();
+    let first = versions
+        .iter()
+        .min_by_key(|v| v.seen.first().map(|s| s.0))?;
+    let last = versions.iter().max_by_key(|v| v.seen.last().map(|s| s.1))?;
+    Some((first, last))
+}
+
+/// Tags of keys in a DNSKEY version: (SEP keys, other keys).
+fn tags(v: &Version) -> (BTreeSet<u16>, BTreeSet<u16>) {
+    let keys = crate::rrset::KeyInfo::from_rrset(&v.records);
+    (
+        keys.iter().filter(|k| k.sep).map(|k| k.tag).collect(),
+        keys.iter().filter(|k| !k.sep).map(|k| k.tag).collect(),
+    )
+}
+
+/// Tags of the keys that signed the zone data in the last signature
+/// version.
+fn last_data_signers(facts: &TimelineFacts) -> BTreeSet<u16> {
+    facts
+        .evaluation
+        .versions
+        .iter()
+        .filter(|v| v.kind == Kind::ZoneSigs)
+        .max_by_key(|v| v.seen.last().map(|s| s.1))
+        .map(|v| v.sigs.iter().map(|s| s.tag).collect())
+        .unwrap_or_default()
+}
+
+fn list(tags: &BTreeSet<u16>) -> String {
+    if tags.is_empty() {
+        "none".into()
+    } else {
+        tags.iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn zsk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
+    let Some((first, last)) = first_and_last(facts) else {
+        return Verdict::fail(
+            "the zone was never signed in the timeline",
+            "Sign the zone first (exercise sign-zone).",
+        );
+    };
+    let (_, old) = tags(first);
+    let (_, now) = tags(last);
+    let signers = last_data_signers(facts);
+    let still_old: BTreeSet<u16> = old.intersection(&now).copied().collect();
+    let new_signing: BTreeSet<u16> = signers.difference(&old).copied().collect();
+    if !new_signing.is_empty() && still_old.is_empty() {
+        Verdict::pass(format!(
+            "the zone started with ZSK {} and ends signed by ZSK {}, the old one removed",
+            list(&old),
+            list(&new_signing)
+        ))
+    } else if new_signing.is_empty() {
+        Verdict::fail(
+            format!(
+                "the zone data is still signed by the first ZSK ({}): no new ZSK took over",
+                list(&old)
+            ),
+            "Generate a new ZSK, publish it, wait, let it sign, wait, then remove the old one.",
+        )
+        .tools(timing_hints())
+    } else {
+        Verdict::fail(
+            format!(
+                "the new ZSK {} signs, but the old ZSK {} is still published: the rollover is not finished",
+                list(&new_signing),
+                list(&still_old)
+            ),
+            "Once the old ZSK's signatures can no longer be in caches, remove it (settime -D) and re-sign.",
+        )
+        .tools(timing_hints())
+    }
+}
+
+fn ksk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
+    let Some((first, last)) = first_and_last(facts) else {
+        return Verdict::fail(
+            "the zone was never signed in the timeline",
+            "Sign the zone first (exercise sign-zone).",
+        );
+    };
+    let (old, _) = tags(first);
+    let (now, _) = tags(last);
+    let final_ds: BTreeSet<u16> = facts
+        .evaluation
+        .versions
+        .iter()
+        .filter(|v| v.kind == Kind::Ds)
+        .max_by_key(|v| v.seen.last().map(|s| s.1))
+        .map(|v| {
+            v.records
+                .iter()
+                .filter_map(|r| view::Ds::parse(&r.rdata))
+                .map(|d| d.key_tag)
+                .collect()
+        })
+        .unwrap_or_default();
+    let new_ksks: BTreeSet<u16> = now.difference(&old).copied().collect();
+    let old_left: BTreeSet<u16> = old.intersection(&now).copied().collect();
+    let ds_on_new = !final_ds.is_empty() && final_ds.iter().all(|t| new_ksks.contains(t));
+    if !new_ksks.is_empty() && old_left.is_empty() && ds_on_new {
+        Verdict::pass(format!(
+            "the KSK changed from {} to {}, and the parent's DS now points at {}",
+            list(&old),
+            list(&new_ksks),
+            list(&final_ds)
+        ))
+    } else {
+        let mut missing = Vec::new();
+        if new_ksks.is_empty() {
+            missing.push(format!("no new KSK is published (still {})", list(&now)));
+        }
+        if !old_left.is_empty() {
+            missing.push(format!(
+                "the old KSK {} is still published",
+                list(&old_left)
+            ));
+        }
+        if !ds_on_new {
+            missing.push(format!(
+                "the parent's DS points at {} rather than the new KSK only",
+                list(&final_ds)
+            ));
+        }
+        Verdict::fail(
+            missing.join("; "),
+            "Publish the new KSK, wait, swap the DS at the parent (dnslab ds submit, or CDS), wait for the old DS to expire from caches, then remove the old KSK.",
+        )
+        .tools(timing_hints())
+    }
+}
+
+fn algorithm_rolled(facts: &TimelineFacts, params: &Params) -> Verdict {
+    let Some((first, last)) = first_and_last(facts) else {
+        return Verdict::fail(
+            "the zone was never signed in the timeline",
+            "Sign the zone first.",
+        );
+    };
+    let algs = |v: &Version| -> BTreeSet<Algorithm> {
+        crate::rrset::KeyInfo::from_rrset(&v.records)
+            .iter()
+            .map(|k| k.algorithm)
+            .collect()
+    };
+    let (before, after) = (algs(first), algs(last));
+    let target_ok =
+        params.algorithms.is_empty() || after.iter().all(|a| params.algorithms.contains(a));
+    let show = |s: &BTreeSet<Algorithm>| {
+        s.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if after.is_disjoint(&before) && !after.is_empty() && target_ok {
+        Verdict::pass(format!(
+            "the zone moved from {} to {}",
+            show(&before),
+            show(&after)
+        ))
+    } else {
+        Verdict::fail(
+            format!(
+                "the zone started with {} and ends with {}",
+                show(&before),
+                show(&after)
+            ),
+            "Add keys of the new algorithm and signatures with them, then the new DNSKEYs, then the new DS; remove the old algorithm in the reverse order (RFC 6781 §4.1.4).",
+        )
+        .tools(timing_hints())
+    }
+}
