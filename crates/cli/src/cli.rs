@@ -250,6 +250,18 @@ pub enum DsCommand {
     Withdraw(DsTraineeArgs),
     /// Show a trainee's DS records as the TLD serves them.
     Show(DsTraineeArgs),
+    /// Scan trainee zones for CDS/CDNSKEY now, as the TLDs do every
+    /// cds_scan.interval (RFC 7344, RFC 8078), and apply the decisions.
+    Scan(DsScanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DsScanArgs {
+    /// Scan this trainee's zone (repeatable; default: every trainee).
+    #[arg(long)]
+    pub trainee: Vec<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(Args, Debug)]

@@ -23,6 +23,10 @@
 //! after each step and at the end of each wait; the rollover checks read
 //! that timeline. A rollover of several TTLs therefore tests in seconds.
 //!
+//! For `cds-automation` the runner also plays the TLD's scanner: it runs
+//! `dnslab ds scan` after each step and at the end of each wait, on the
+//! virtual clock (the test lab's own scanner runs only once a day).
+//!
 //! The lab's servers reload changed files every 500 ms and restart a
 //! resolver when its `resolver.conf` changes: after each `run:` step the
 //! runner waits [`STEP_SETTLE`] of real time before the next snapshot,
@@ -179,7 +183,8 @@ impl TestLab {
             "workshop: scenario-test-{octet}\ndescription: throw-away lab of dnslab scenario test\n\
              tlds: [ne]\ntrainees:\n  names: [t1]\nzone: \"{{trainee}}.{{tld}}\"\n\
              timers: workshop\nzoo: true\n\
-             exercises: [sign-zone, ds-submission, resolver-validation, zsk-rollover, ksk-rollover]\n\
+             exercises: [sign-zone, ds-submission, resolver-validation, zsk-rollover, ksk-rollover, algorithm-rollover, cds-automation]\n\
+             cds_scan:\n  enabled: true\n  interval: 1d\n\
              addresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
         );
         std::fs::write(&lab_file, text).map_err(|e| TestError::Setup(e.to_string()))?;
@@ -255,6 +260,7 @@ impl TestLab {
             ..ProbeOptions::default()
         };
         let mut clock = dnslab_zone::rdata::time::now();
+        let scans_cds = scenario.id == dnslab_lab::Exercise::CdsAutomation;
         let record = |clock: i64, target: &SnapshotTarget| {
             let target = target.clone();
             let probe = probe.clone();
@@ -273,6 +279,14 @@ impl TestLab {
                     clock += 1;
                 }
                 Step::Wait(secs) => clock += i64::from(*secs),
+            }
+            if scans_cds {
+                // The TLD's scanner, on the virtual clock.
+                if let Err(e) = self.scan_cds(&trainee, clock) {
+                    outcome.step_error = Some(e.to_string());
+                    return Ok(outcome);
+                }
+                tokio::time::sleep(STEP_SETTLE).await;
             }
             let s = record(clock, &target).await;
             self.append(&mut recorder, &s)?;
@@ -296,6 +310,24 @@ impl TestLab {
             .collect();
         outcome.report = Some(report);
         Ok(outcome)
+    }
+
+    /// Runs the TLD's CDS/CDNSKEY scan for the trainee at `clock`.
+    fn scan_cds(&self, trainee: &Trainee, clock: i64) -> Result<(), TestError> {
+        let output = Command::new(&self.dnslab)
+            .args(["ds", "scan", "--trainee", &trainee.name])
+            .env("DNSLAB_STATE_DIR", self.state.path())
+            .env("DNSLAB_NOW", clock.to_string())
+            .output()
+            .map_err(|e| TestError::Setup(format!("cannot run {}: {e}", self.dnslab.display())))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(TestError::Dnslab {
+                args: format!("ds scan --trainee {}", trainee.name),
+                output: String::from_utf8_lossy(&output.stderr).into_owned(),
+            })
+        }
     }
 
     fn snapshot_target(&self, trainee: &Trainee) -> Result<SnapshotTarget, TestError> {

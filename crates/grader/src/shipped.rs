@@ -27,6 +27,14 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "scenarios/ksk-rollover.yaml",
         include_str!("../../../scenarios/ksk-rollover.yaml"),
     ),
+    (
+        "scenarios/algorithm-rollover.yaml",
+        include_str!("../../../scenarios/algorithm-rollover.yaml"),
+    ),
+    (
+        "scenarios/cds-automation.yaml",
+        include_str!("../../../scenarios/cds-automation.yaml"),
+    ),
 ];
 
 /// The shipped scenarios, parsed and validated against the catalogue.

@@ -107,11 +107,15 @@ pub fn settime(args: &KeySettimeArgs) -> anyhow::Result<ExitCode> {
             time::format_human(a)
         );
     }
+    // Deleted before its Publish time: it is never published. That is how
+    // an old algorithm's keys end after `-P +52w` took their DNSKEYs out
+    // while they still signed, so only a warning, as dnssec-settime gives.
     if let (Some(p), Some(d)) = (key.timing.publish, key.timing.delete)
         && d < p
     {
-        anyhow::bail!(
-            "the key would be deleted ({}) before it is published ({})",
+        eprintln!(
+            "dnslab: warning: key {} is deleted ({}) before its Publish time ({}): its DNSKEY will not be published again",
+            key.tag(),
             time::format_human(d),
             time::format_human(p)
         );

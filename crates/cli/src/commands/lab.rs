@@ -516,6 +516,33 @@ pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn ds_scan(args: &crate::cli::DsScanArgs) -> anyhow::Result<ExitCode> {
+    use dnslab_backends::cds::{CdsDecision, scan_trainee};
+    let (state, plan) = existing_lab(&args.state)?;
+    let trainees: Vec<&Trainee> = if args.trainee.is_empty() {
+        plan.trainees.iter().collect()
+    } else {
+        args.trainee
+            .iter()
+            .map(|n| trainee(&plan, n))
+            .collect::<anyhow::Result<_>>()?
+    };
+    for t in trainees {
+        let decision = scan_trainee(&state, &plan, t)?;
+        let text = match decision {
+            CdsDecision::NoCds => "no CDS/CDNSKEY published: nothing to do".to_string(),
+            CdsDecision::Unchanged => "CDS matches the DS set: nothing to do".to_string(),
+            CdsDecision::Accept(ds) => {
+                format!("DS set replaced from CDS/CDNSKEY ({} record(s))", ds.len())
+            }
+            CdsDecision::Delete => "delete request honoured: DS removed (RFC 8078)".to_string(),
+            CdsDecision::Refuse(reason) => format!("refused: {reason}"),
+        };
+        println!("{} ({}): {text}", t.name, t.zone);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `dnslab zoo`: the catalogue of the bogus zoo. Static: the same for every
 /// lab with a zoo, so it needs no lab state.
 pub fn zoo(args: &ZooArgs) -> anyhow::Result<ExitCode> {

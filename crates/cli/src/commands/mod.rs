@@ -29,6 +29,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ds(DsCommand::Submit(args)) => lab::ds_submit(&args),
         Command::Ds(DsCommand::Withdraw(args)) => lab::ds_withdraw(&args),
         Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
+        Command::Ds(DsCommand::Scan(args)) => lab::ds_scan(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Zoo(args) => lab::zoo(&args),
         Command::Grade(args) => grade::grade(&args),

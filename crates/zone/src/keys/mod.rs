@@ -41,11 +41,16 @@ impl KeyTiming {
         start.is_none_or(|t| t <= now) && self.delete.is_none_or(|t| t > now)
     }
 
-    /// Whether the key signs at `now`: activated and not yet inactive.
+    /// Whether the key signs at `now`: activated, not yet inactive and
+    /// not deleted. Publication is separate: a key whose Publish time is
+    /// still ahead while its Activate time has passed signs without its
+    /// DNSKEY in the zone, the order RFC 6781 §4.1.4 gives an algorithm
+    /// rollover (signatures of the new algorithm before its keys, and
+    /// after the old keys for the old one).
     pub fn is_active(&self, now: i64) -> bool {
         self.activate.is_none_or(|t| t <= now)
             && self.inactive.is_none_or(|t| t > now)
-            && self.is_published(now)
+            && self.delete.is_none_or(|t| t > now)
     }
 
     /// Whether CDS/CDNSKEY for the key belong in the zone at `now`.

@@ -270,6 +270,24 @@ fn single_key_signs_everything_and_timing_is_followed() {
         2
     );
 
+    // Active before it is published: it signs, its DNSKEY stays out
+    // (RFC 6781 §4.1.4, signatures of a new algorithm first).
+    keys[1].timing.activate = Some(1_000_000);
+    keys[1].timing.publish = Some(1_600_000);
+    let signed = sign_zone(&apex(), records(), &keys, &config(Denial::Nsec)).unwrap();
+    let sigs = check_signatures(&signed.zone, &keys);
+    assert!(sigs.iter().any(|s| s.2 == extra_tag && s.1 == Rtype::SOA));
+    assert_eq!(
+        signed
+            .zone
+            .records
+            .iter()
+            .filter(|r| r.rtype == Rtype::DNSKEY)
+            .count(),
+        1
+    );
+    keys[1].timing.publish = Some(1_000_000);
+
     // Deleted keys are not published.
     keys[1].timing.delete = Some(1_400_000);
     let signed = sign_zone(&apex(), records(), &keys, &config(Denial::Nsec)).unwrap();
