@@ -1,0 +1,280 @@
+//! A real ZSK rollover done by BIND's `named` with `dnssec-policy`,
+//! recorded by the lab while it happens and graded: safe, complete, and
+//! recognised as a ZSK rollover.
+//!
+//! Not here: the unsafe counterpart. named 9.18 times its rollovers from
+//! the TTLs it serves itself, so a policy with every safety margin at
+//! zero is still safe (this test's first version expected otherwise and
+//! the grader rightly disagreed), and lying about the data TTL
+//! (`max-zone-ttl` below the zone's TTLs) makes named refuse the zone.
+//!
+//! The lab (127.142.0.0/16, port 53) runs with `nodes.auth` off: each
+//! trainee's address is served by a `named` the test starts. TTLs are 20 s
+//! so that the lab records every 5 s; `named`'s ZSK lives two minutes and
+//! its signatures five, so the whole rollover takes about four minutes.
+
+mod common;
+
+use common::lab::{Lab, ok};
+use dnslab_testkit::{peer, printed};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LAB: &str = "workshop: rollover-named\ntlds: [ne]\ntrainees:\n  names: [careful]\n\
+zone: \"{trainee}.{tld}\"\ntimers:\n  profile: workshop\n  ttl: 20s\n  dnskey_ttl: 20s\n  ds_ttl: 20s\n  negative_ttl: 10s\n\
+zoo: false\nnodes:\n  auth: false\n  resolver: false\nexercises: [zsk-rollover]\naddresses:\n  base: 127.142.0.0/16\nport: 53\n";
+
+/// The trainees whose zones named serves.
+const TRAINEES: &[&str] = &["careful"];
+
+/// An address on the loopback interface, removed on drop: `named` listens
+/// only on addresses of an interface, where dnslab's servers bind any
+/// 127.0.0.0/8 address directly. Traffic stays on loopback.
+struct LoopbackAddress(String);
+
+impl LoopbackAddress {
+    fn add(ip: &str) -> Option<LoopbackAddress> {
+        let out = Command::new("ip")
+            .args(["addr", "add", &format!("{ip}/32"), "dev", "lo"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| LoopbackAddress(ip.to_string()))
+    }
+}
+
+impl Drop for LoopbackAddress {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["addr", "del", &format!("{}/32", self.0), "dev", "lo"])
+            .output();
+    }
+}
+
+/// A `named` serving one trainee zone; killed on drop.
+struct Named {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Named {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Named {
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("named.log")).unwrap_or_default()
+    }
+}
+
+fn start_named(named: &Path, dir: &Path, zone: &str, zone_file: &Path, ip: &str) -> Named {
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let file = dir.join("zone.db");
+    std::fs::copy(zone_file, &file).unwrap();
+    let conf = format!(
+        r#"options {{
+    directory "{dir}";
+    listen-on port 53 {{ {ip}; }};
+    listen-on-v6 {{ none; }};
+    pid-file none;
+    recursion no;
+    dnssec-validation no;
+    notify no;
+    allow-transfer {{ any; }};
+    key-directory "{dir}/keys";
+}};
+dnssec-policy "fast" {{
+    keys {{
+        ksk lifetime unlimited algorithm 13;
+        zsk lifetime PT2M algorithm 13;
+    }};
+    dnskey-ttl 20;
+    max-zone-ttl 20;
+    publish-safety 10;
+    retire-safety 10;
+    zone-propagation-delay 5;
+    parent-ds-ttl 20;
+    parent-propagation-delay 5;
+    signatures-validity PT5M;
+    signatures-validity-dnskey PT5M;
+    signatures-refresh PT4M;
+    signatures-jitter PT10S;
+}};
+zone "{zone}" {{
+    type primary;
+    file "{file}";
+    dnssec-policy "fast";
+    inline-signing yes;
+}};
+"#,
+        dir = dir.display(),
+        file = file.display(),
+    );
+    let conf_path = dir.join("named.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let log = std::fs::File::create(dir.join("named.log")).unwrap();
+    let child = Command::new(named)
+        .args(["-g", "-c"])
+        .arg(&conf_path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start named");
+    Named {
+        child,
+        dir: dir.to_path_buf(),
+    }
+}
+
+/// The KSK `named` made: the `.key` file whose DNSKEY has flags 257.
+fn named_ksk(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir.join("keys"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "key"))
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| !l.starts_with(';') && l.contains("DNSKEY") && l.contains(" 257 "))
+        })
+}
+
+fn grade(lab: &Lab, trainee: &str) -> serde_json::Value {
+    let out = lab.run(&[
+        "grade",
+        "--exercise",
+        "zsk-rollover",
+        "--trainee",
+        trainee,
+        "--format",
+        "json",
+    ]);
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|e| panic!("grade JSON: {e}\n{}", printed(&out)))[0]
+        .clone()
+}
+
+fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+#[test]
+fn named_zsk_rollover_is_recorded_and_graded_safe() {
+    let Some(named) = peer("named") else {
+        return;
+    };
+    let lab = Lab::from_yaml(LAB);
+    lab.up();
+    let status = lab.status();
+    let work = tempfile::tempdir().unwrap();
+    let mut addresses = Vec::new();
+    let mut servers = Vec::new();
+    for &trainee in TRAINEES {
+        let t = status["trainees"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["name"] == trainee))
+            .unwrap_or_else(|| panic!("{trainee} not in {status}"));
+        let zone = t["zone"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('.')
+            .to_string();
+        let ip = t["auth"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string();
+        let zone_file = Path::new(t["workspace"].as_str().unwrap()).join(format!("{zone}.zone"));
+        let Some(address) = LoopbackAddress::add(&ip) else {
+            let why =
+                format!("cannot add {ip} to the loopback interface (`ip addr add` needs root)");
+            if std::env::var_os("DNSLAB_REQUIRE_PEERS").is_some_and(|v| v == "1") {
+                panic!("{why}");
+            }
+            eprintln!("skipping: {why}");
+            return;
+        };
+        addresses.push(address);
+        let dir = work.path().join(trainee);
+        servers.push((trainee, start_named(&named, &dir, &zone, &zone_file, &ip)));
+    }
+
+    // Once named has signed, and caches can no longer hold the unsigned
+    // zone (negative TTL 10 s, DNSKEY TTL 20 s), its KSK's DS goes to the TLD.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ksks = Vec::new();
+    for (trainee, server) in &servers {
+        let ksk = loop {
+            if let Some(k) = named_ksk(&server.dir) {
+                break k;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{trainee}: named made no KSK:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        ksks.push((*trainee, ksk));
+    }
+    std::thread::sleep(Duration::from_secs(35));
+    for (trainee, ksk) in &ksks {
+        ok(
+            lab.run(&[
+                "ds",
+                "submit",
+                "--trainee",
+                trainee,
+                "--key",
+                ksk.to_str().unwrap(),
+            ]),
+            "dnslab ds submit",
+        );
+    }
+
+    // Wait for both rollovers to finish: a new ZSK signs, the old is gone.
+    let deadline = Instant::now() + Duration::from_secs(420);
+    let mut reports = Vec::new();
+    for (trainee, server) in &servers {
+        let report = loop {
+            let r = grade(&lab, trainee);
+            if check(&r, "zsk-rolled")["status"] == "pass" {
+                break r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{trainee}: the ZSK rollover did not finish: {r:#}\nnamed log:\n{}\ntimeline:\n{}",
+                server.log(),
+                printed(&lab.run(&["timeline", "--trainee", trainee]))
+            );
+            std::thread::sleep(Duration::from_secs(5));
+        };
+        reports.push((*trainee, report));
+    }
+    let timeline = |t: &str| printed(&lab.run(&["timeline", "--trainee", t]));
+    let (_, careful) = &reports[0];
+    assert_eq!(
+        check(careful, "rollover-safe")["status"],
+        "pass",
+        "careful policy graded unsafe: {careful:#}\n{}",
+        timeline("careful")
+    );
+    assert!(
+        check(careful, "rollover-safe")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ZSK rollover"),
+        "{careful:#}"
+    );
+}
