@@ -1,12 +1,17 @@
-//! A real ZSK rollover done by BIND's `named` with `dnssec-policy`,
-//! recorded by the lab while it happens and graded: safe, complete, and
-//! recognised as a ZSK rollover.
+//! Real ZSK rollovers done by BIND's `named`, recorded by the lab while
+//! they happen and graded:
 //!
-//! Not here: the unsafe counterpart. named 9.18 times its rollovers from
-//! the TTLs it serves itself, so a policy with every safety margin at
-//! zero is still safe (this test's first version expected otherwise and
-//! the grader rightly disagreed), and lying about the data TTL
-//! (`max-zone-ttl` below the zone's TTLs) makes named refuse the zone.
+//! - trainee `careful`: `dnssec-policy` with safety margins: safe,
+//!   complete, recognised as a ZSK rollover;
+//! - trainee `rushed`: a rushed schedule, in key timing metadata that
+//!   named follows (`auto-dnssec maintain`): the new ZSK published 5 s
+//!   before it takes over and the old one deleted 5 s after, with 20 s
+//!   TTLs: unsafe, with the story of the first moment it fails.
+//!
+//! A rushed `dnssec-policy` cannot be written: named 9.18 times its
+//! rollovers from the TTLs it serves itself (zero safety margins are still
+//! safe, which this test's first version learnt from the grader), and a
+//! `max-zone-ttl` below the zone's TTLs makes it refuse the zone.
 //!
 //! The lab (127.142.0.0/16, port 53) runs with `nodes.auth` off: each
 //! trainee's address is served by a `named` the test starts. TTLs are 20 s
@@ -21,12 +26,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LAB: &str = "workshop: rollover-named\ntlds: [ne]\ntrainees:\n  names: [careful]\n\
+const LAB: &str = "workshop: rollover-named\ntlds: [ne]\ntrainees:\n  names: [careful, rushed]\n\
 zone: \"{trainee}.{tld}\"\ntimers:\n  profile: workshop\n  ttl: 20s\n  dnskey_ttl: 20s\n  ds_ttl: 20s\n  negative_ttl: 10s\n\
 zoo: false\nnodes:\n  auth: false\n  resolver: false\nexercises: [zsk-rollover]\naddresses:\n  base: 127.142.0.0/16\nport: 53\n";
 
 /// The trainees whose zones named serves.
-const TRAINEES: &[&str] = &["careful"];
+const TRAINEES: &[&str] = &["careful", "rushed"];
 
 /// An address on the loopback interface, removed on drop: `named` listens
 /// only on addresses of an interface, where dnslab's servers bind any
@@ -72,8 +77,60 @@ impl Named {
     }
 }
 
-fn start_named(named: &Path, dir: &Path, zone: &str, zone_file: &Path, ip: &str) -> Named {
+/// `dnssec-keygen` of one ECDSA key in `dir/keys` with BIND timing
+/// options; returns its base name.
+fn keygen(keygen: &Path, dir: &Path, zone: &str, args: &[String]) -> String {
+    let out = Command::new(keygen)
+        .args(["-q", "-a", "ECDSAP256SHA256", "-K"])
+        .arg(dir.join("keys"))
+        .args(args)
+        .arg(zone)
+        .output()
+        .expect("run dnssec-keygen");
+    assert!(out.status.success(), "dnssec-keygen: {}", printed(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The zone's signing statement: `dnssec-policy` for `careful`; for
+/// `rushed`, keys made now with a rushed schedule that named follows.
+fn zone_signing(trainee: &str, dir: &Path, zone: &str) -> String {
+    if trainee != "rushed" {
+        return "dnssec-policy \"fast\";".to_string();
+    }
+    let Some(dnssec_keygen) = peer("dnssec-keygen") else {
+        panic!("dnssec-keygen is needed with named");
+    };
+    let at = |offset: i64| {
+        dnslab_zone::rdata::time::format_timestamp(dnslab_zone::rdata::time::now() + offset)
+    };
+    keygen(&dnssec_keygen, dir, zone, &["-f".into(), "KSK".into()]);
+    // The old ZSK stops at +75 s and is deleted at +80 s; the new one is
+    // published at +70 s and signs from +75 s.
+    keygen(
+        &dnssec_keygen,
+        dir,
+        zone,
+        &["-I".into(), at(75), "-D".into(), at(80)],
+    );
+    keygen(
+        &dnssec_keygen,
+        dir,
+        zone,
+        &["-P".into(), at(70), "-A".into(), at(75)],
+    );
+    "auto-dnssec maintain;\n    dnssec-loadkeys-interval 1;".to_string()
+}
+
+fn start_named(
+    named: &Path,
+    trainee: &str,
+    dir: &Path,
+    zone: &str,
+    zone_file: &Path,
+    ip: &str,
+) -> Named {
     std::fs::create_dir_all(dir.join("keys")).unwrap();
+    let signing = zone_signing(trainee, dir, zone);
     let file = dir.join("zone.db");
     std::fs::copy(zone_file, &file).unwrap();
     let conf = format!(
@@ -108,7 +165,7 @@ dnssec-policy "fast" {{
 zone "{zone}" {{
     type primary;
     file "{file}";
-    dnssec-policy "fast";
+    {signing}
     inline-signing yes;
 }};
 "#,
@@ -207,7 +264,10 @@ fn named_zsk_rollover_is_recorded_and_graded_safe() {
         };
         addresses.push(address);
         let dir = work.path().join(trainee);
-        servers.push((trainee, start_named(&named, &dir, &zone, &zone_file, &ip)));
+        servers.push((
+            trainee,
+            start_named(&named, trainee, &dir, &zone, &zone_file, &ip),
+        ));
     }
 
     // Once named has signed, and caches can no longer hold the unsigned
@@ -277,4 +337,22 @@ fn named_zsk_rollover_is_recorded_and_graded_safe() {
             .contains("ZSK rollover"),
         "{careful:#}"
     );
+    let (_, rushed) = &reports[1];
+    let safe = check(rushed, "rollover-safe");
+    assert_eq!(
+        safe["status"],
+        "fail",
+        "rushed schedule graded safe: {rushed:#}\n{}",
+        timeline("rushed")
+    );
+    let story = safe["message"].as_str().unwrap_or_default();
+    assert!(story.contains("a resolver could hold"), "{story}");
+    let timeline_out = lab.run(&["timeline", "--trainee", "rushed"]);
+    assert_eq!(
+        timeline_out.status.code(),
+        Some(1),
+        "{}",
+        printed(&timeline_out)
+    );
+    assert!(printed(&timeline_out).contains("UNSAFE"));
 }
