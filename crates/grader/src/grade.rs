@@ -117,7 +117,7 @@ pub async fn grade_trainee(
     opts: &GradeOptions,
 ) -> GradeReport {
     let started = Instant::now();
-    let graded_at = rfc3339(opts.now);
+    let graded_at = time::format_rfc3339(opts.now);
     let needs: Vec<Needs> = scenario
         .checks
         .iter()
@@ -319,18 +319,4 @@ pub async fn grade_many(
         }
     }
     reports
-}
-
-/// `2026-11-20T10:00:00Z`.
-pub fn rfc3339(secs: i64) -> String {
-    let t = time::format_timestamp(secs);
-    format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &t[0..4],
-        &t[4..6],
-        &t[6..8],
-        &t[8..10],
-        &t[10..12],
-        &t[12..14]
-    )
 }

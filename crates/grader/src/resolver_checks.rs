@@ -3,9 +3,9 @@
 //! bogus zoo, whose catalogue says what a validator must answer.
 
 use crate::outcome::ToolHints;
+use crate::probe::rcode_name;
 use crate::probe::{self, ProbeError, ProbeOptions, Response};
 use crate::verdict::Verdict;
-use crate::zone_facts::rcode_name;
 use dnslab_lab::zoo::{Expect, Fixture, ede};
 use dnslab_zone::{Name, Rtype};
 use std::net::{IpAddr, SocketAddr};

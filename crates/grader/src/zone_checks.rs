@@ -2,9 +2,10 @@
 //! others): each a function of the gathered [`ZoneFacts`].
 
 use crate::outcome::ToolHints;
+use crate::probe::rcode_name;
 use crate::rrset::KeyInfo;
 use crate::verdict::{Params, Verdict};
-use crate::zone_facts::{NegativeFacts, ZoneFacts, rcode_name};
+use crate::zone_facts::{NegativeFacts, ZoneFacts};
 use dnslab_zone::rdata::{time, view};
 use dnslab_zone::verify::Severity as FindingSeverity;
 use dnslab_zone::{Algorithm, Rtype};

@@ -8,7 +8,7 @@
 //! checks read its answer.
 
 use crate::denial::{self, Negative, Proof};
-use crate::probe::{self, ProbeError, ProbeOptions, Response, Section};
+use crate::probe::{self, ProbeError, ProbeOptions, Response, Section, rcode_name};
 use crate::rrset::{KeyInfo, RrsetCheck, check_rrset};
 use dnslab_zone::parser::{ParseOptions, parse_file};
 use dnslab_zone::verify::{Report, VerifyOptions, verify_zone};
@@ -277,19 +277,6 @@ async fn negative(
         qname: qname.clone(),
         qtype,
         proof: denial::check_proof(zone, qname, qtype, kind, &response.authority, keys, now),
-    }
-}
-
-/// The rcode's mnemonic.
-pub fn rcode_name(rcode: u16) -> String {
-    match rcode {
-        0 => "NOERROR".into(),
-        1 => "FORMERR".into(),
-        2 => "SERVFAIL".into(),
-        3 => "NXDOMAIN".into(),
-        4 => "NOTIMP".into(),
-        5 => "REFUSED".into(),
-        n => format!("RCODE{n}"),
     }
 }
 

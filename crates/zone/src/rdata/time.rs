@@ -102,6 +102,20 @@ pub fn format_human(secs: i64) -> String {
     )
 }
 
+/// RFC 3339 UTC, for machine-readable reports: `2026-11-20T10:00:00Z`.
+pub fn format_rfc3339(secs: i64) -> String {
+    let t = format_timestamp(secs);
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &t[0..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..14]
+    )
+}
+
 pub fn write_rrsig_time(value: u32, out: &mut String) {
     out.push_str(&format_timestamp(i64::from(value)));
 }
