@@ -606,6 +606,11 @@ async fn record_timelines(plan: LabPlan, state: StateDir) {
                 zone: t.zone.clone(),
                 parents: vec![(format!("tld-{}", tld.label), tld.address)],
                 servers: vec![(format!("{}-auth", t.name), t.auth)],
+                probes: timeline::snapshot::probes_from_zone_file(
+                    &state.join(&t.zone_file),
+                    &t.zone,
+                    2,
+                ),
             },
         ));
     }

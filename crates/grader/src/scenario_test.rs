@@ -339,6 +339,11 @@ impl TestLab {
             zone: trainee.zone.clone(),
             parents: vec![(format!("tld-{}", tld.label), tld.address)],
             servers: vec![(format!("{}-auth", trainee.name), trainee.auth)],
+            probes: crate::timeline::snapshot::probes_from_zone_file(
+                &self.state.join(&trainee.zone_file),
+                &trainee.zone,
+                2,
+            ),
         })
     }
 

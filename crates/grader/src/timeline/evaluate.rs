@@ -52,7 +52,7 @@ impl Kind {
         match self {
             Kind::Ds => "the DS RRset",
             Kind::Dnskey => "the DNSKEY RRset",
-            Kind::ZoneSigs => "the zone data (SOA) signed",
+            Kind::ZoneSigs => "the zone data signed",
         }
     }
 }
@@ -89,7 +89,8 @@ pub struct Version {
     pub kind: Kind,
     /// DS records (Ds), keys (Dnskey).
     pub records: Vec<Record>,
-    /// RRSIGs over the DNSKEY RRset (Dnskey) or over the SOA (ZoneSigs).
+    /// RRSIGs over the DNSKEY RRset (Dnskey) or over one data RRset, the
+    /// SOA or a recorded probe (ZoneSigs).
     pub sigs: Vec<Sig>,
     pub ttl: u32,
     /// `(first seen, last seen)` spans of consecutive snapshots.
@@ -319,13 +320,18 @@ fn view_versions(snapshot: &super::snapshot::Snapshot, zone: &Name) -> Vec<Seen>
                 .cloned()
                 .collect()
         };
-        let sigs_over = |t: Rtype| -> Vec<Sig> {
+        let sigs_over_at = |owner: &Name, t: Rtype| -> Vec<Sig> {
             records
                 .iter()
-                .filter(|r| r.rtype == Rtype::RRSIG && r.covered_type() == Some(t))
+                .filter(|r| {
+                    r.rtype == Rtype::RRSIG
+                        && r.covered_type() == Some(t)
+                        && r.owner.eq_ignore_case(owner)
+                })
                 .filter_map(Sig::from_record)
                 .collect()
         };
+        let sigs_over = |t: Rtype| sigs_over_at(zone, t);
         let dnskeys = of(Rtype::DNSKEY);
         let soa = of(Rtype::SOA);
         if !dnskeys.is_empty() {
@@ -339,6 +345,26 @@ fn view_versions(snapshot: &super::snapshot::Snapshot, zone: &Name) -> Vec<Seen>
         }
         if let Some(ttl) = soa.iter().map(|r| r.ttl).max() {
             out.push((Kind::ZoneSigs, Vec::new(), sigs_over(Rtype::SOA), ttl));
+        }
+        // Recorded data RRsets below the apex: each one's signatures.
+        let mut seen: Vec<(&Name, Rtype)> = Vec::new();
+        for r in records.iter().filter(|r| {
+            !r.owner.eq_ignore_case(zone)
+                && !matches!(r.rtype, Rtype::RRSIG | Rtype::NSEC | Rtype::NSEC3)
+        }) {
+            if seen
+                .iter()
+                .any(|(o, t)| *t == r.rtype && o.eq_ignore_case(&r.owner))
+            {
+                continue;
+            }
+            seen.push((&r.owner, r.rtype));
+            out.push((
+                Kind::ZoneSigs,
+                Vec::new(),
+                sigs_over_at(&r.owner, r.rtype),
+                r.ttl,
+            ));
         }
     }
     out
