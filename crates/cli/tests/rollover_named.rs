@@ -225,7 +225,7 @@ fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 }
 
 #[test]
-fn named_zsk_rollover_is_recorded_and_graded_safe() {
+fn named_zsk_rollovers_graded_safe_and_rushed_unsafe() {
     let Some(named) = peer("named") else {
         return;
     };
