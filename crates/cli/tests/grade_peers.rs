@@ -299,33 +299,7 @@ fn ds_submission_graded_over_the_chain() {
     let lab = lab(137, &["t1"], false);
     let zone = "t1.ne.";
     let ws = workspace(&lab, "t1");
-    let keys = ws.join("keys");
-    let k = keys.to_str().unwrap();
-    let ksk = ok(
-        lab.run(&["key", "generate", "--zone", zone, "--ksk", "--dir", k]),
-        "key generate --ksk",
-    );
-    ok(
-        lab.run(&["key", "generate", "--zone", zone, "--dir", k]),
-        "key generate",
-    );
-    let zone_file = ws.join("t1.ne.zone");
-    let signed = ws.join("t1.ne.zone.signed");
-    ok(
-        lab.run(&[
-            "zone",
-            "sign",
-            zone_file.to_str().unwrap(),
-            "--origin",
-            zone,
-            "--keys",
-            k,
-            "-o",
-            signed.to_str().unwrap(),
-        ]),
-        "zone sign",
-    );
-    let ksk_file = keys.join(format!("{}.key", ksk.trim()));
+    let ksk_file = common::lab::sign_trainee_zone(&lab, &ws, zone);
     ok(
         lab.run(&[
             "ds",
