@@ -540,6 +540,18 @@ pub async fn run(
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    // The files as they are before the first query is answered, and the
+    // SIGHUP handler, are both in place before binding: a change or a
+    // SIGHUP that follows the server's first answer is never lost (nor
+    // does an early SIGHUP kill the process with its default action).
+    let seen: Vec<Option<FileStamp>> = shared.sources.iter().map(stamp).collect();
+    #[cfg(unix)]
+    let hup = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::hangup())
+            .ok()
+            .map(|hup| tokio::spawn(reload_on_sighup(shared.clone(), hup)))
+    };
     let mut udp_threads = Vec::new();
     let mut tcp = hickory_server::Server::new(TcpHandler {
         shared: shared.clone(),
@@ -563,14 +575,14 @@ pub async fn run(
         tcp.register_listener(listener, Duration::from_secs(10), 65535);
         tracing::info!(%addr, "listening on UDP and TCP");
     }
-    let watcher = tokio::spawn(watch(shared.clone(), config.watch_interval));
-    #[cfg(unix)]
-    let hup = tokio::spawn(reload_on_sighup(shared.clone()));
+    let watcher = tokio::spawn(watch(shared.clone(), seen, config.watch_interval));
     shutdown.await;
     shared.stop();
     watcher.abort();
     #[cfg(unix)]
-    hup.abort();
+    if let Some(hup) = hup {
+        hup.abort();
+    }
     if let Err(error) = tcp.shutdown_gracefully().await {
         tracing::debug!(%error, "TCP shutdown");
     }
@@ -582,14 +594,13 @@ pub async fn run(
 
 /// Polls the zone files; polling needs no platform watcher and sees a file
 /// replaced by rename as well as one written in place.
-async fn watch(shared: Arc<Shared>, interval: Duration) {
-    let mut seen: Vec<Option<(PathBuf, SystemTime, u64)>> =
-        shared.sources.iter().map(stamp).collect();
-    let mut ticker = tokio::time::interval(interval);
+/// `seen` holds the stamps taken before the server started answering; the
+/// first look is one interval later.
+async fn watch(shared: Arc<Shared>, mut seen: Vec<Option<FileStamp>>, interval: Duration) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     loop {
         ticker.tick().await;
-        let now: Vec<Option<(PathBuf, SystemTime, u64)>> =
-            shared.sources.iter().map(stamp).collect();
+        let now: Vec<Option<FileStamp>> = shared.sources.iter().map(stamp).collect();
         if now != seen {
             let changed: Vec<Name> = shared
                 .sources
@@ -607,18 +618,17 @@ async fn watch(shared: Arc<Shared>, interval: Duration) {
     }
 }
 
-fn stamp(source: &ZoneSource) -> Option<(PathBuf, SystemTime, u64)> {
+/// What the watcher compares: which file is served, its mtime and size.
+type FileStamp = (PathBuf, SystemTime, u64);
+
+fn stamp(source: &ZoneSource) -> Option<FileStamp> {
     let file = source.current_file();
     let meta = std::fs::metadata(&file).ok()?;
     Some((file, meta.modified().ok()?, meta.len()))
 }
 
 #[cfg(unix)]
-async fn reload_on_sighup(shared: Arc<Shared>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        return;
-    };
+async fn reload_on_sighup(shared: Arc<Shared>, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
         let s = shared.clone();
         let n = tokio::task::spawn_blocking(move || s.reload(|_| true))
