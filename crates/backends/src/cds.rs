@@ -218,6 +218,7 @@ fn ask(addr: std::net::SocketAddr, zone: &Name, rtype: Rtype) -> Result<Vec<Reco
     msg.set_edns(edns);
     let wire = msg.to_vec().map_err(|e| e.to_string())?;
     let timeout = Duration::from_secs(2);
+    let (addr, _) = dnslab_lab::reach::route(addr, None);
     let socket = std::net::UdpSocket::bind(if addr.is_ipv4() {
         "127.0.0.1:0"
     } else {

@@ -211,6 +211,12 @@ fn loopback() -> ipnet::IpNet {
 /// Prepares the state and signs the lab zones: everything before binding.
 pub fn prepare(plan: &LabPlan, state: &StateDir) -> Result<(), BackendError> {
     plan.check_addresses()?;
+    prepare_state(plan, state)
+}
+
+/// The state directory, the signed lab zones, root hints and the reference
+/// anchor for `plan` as it will run (any backend).
+pub fn prepare_state(plan: &LabPlan, state: &StateDir) -> Result<(), BackendError> {
     let report = state.init(plan)?;
     tracing::info!(
         keys = report.generated_keys.len(),
@@ -537,7 +543,7 @@ async fn run_resolvers(
 
 /// The TLDs' CDS/CDNSKEY scanning (RFC 7344): every `cds_scan.interval`,
 /// each trainee zone in turn ([`crate::cds::scan_trainee`]).
-async fn scan_cds_periodically(plan: LabPlan, state: StateDir) {
+pub(crate) async fn scan_cds_periodically(plan: LabPlan, state: StateDir) {
     let every = Duration::from_secs(u64::from(plan.cds_scan.interval.max(1)));
     loop {
         tokio::time::sleep(every).await;
@@ -576,7 +582,7 @@ fn silent_resolvers(resolvers: &[(String, std::net::SocketAddr)]) -> Vec<String>
 /// `timeline_interval` into `<state>/timeline/<trainee>.jsonl`, for
 /// `dnslab timeline` and the rollover checks
 /// ([`dnslab_grader::timeline`]).
-async fn record_timelines(plan: LabPlan, state: StateDir) {
+pub(crate) async fn record_timelines(plan: LabPlan, state: StateDir) {
     use dnslab_grader::timeline::{self, Recorder, SnapshotTarget};
     let every = Duration::from_secs(u64::from(plan.timers.timeline_interval()));
     let opts = dnslab_grader::probe::ProbeOptions {
@@ -635,7 +641,7 @@ async fn record_timelines(plan: LabPlan, state: StateDir) {
 }
 
 /// Re-signs the lab zones before their signatures run out.
-async fn resign_periodically(plan: LabPlan, state: StateDir) {
+pub(crate) async fn resign_periodically(plan: LabPlan, state: StateDir) {
     let every = Duration::from_secs(u64::from(plan.timers.signature_refresh.max(60)));
     loop {
         tokio::time::sleep(every).await;

@@ -11,6 +11,7 @@
 //! the status report ([`status`]).
 
 pub mod cds;
+pub mod docker;
 pub mod embedded;
 pub mod lab_zones;
 pub mod probe;

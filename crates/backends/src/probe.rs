@@ -20,6 +20,7 @@ fn soa_query_with(id: u16, apex: &dnslab_zone::Name, recursion_desired: bool) ->
 /// Whether an authoritative server at `addr` answers an SOA query for
 /// `apex` with NOERROR and AA within `timeout`.
 pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
+    let (addr, _) = dnslab_lab::reach::route(addr, None);
     let bind: SocketAddr = if addr.is_ipv4() {
         ([127, 0, 0, 1], 0).into()
     } else {
@@ -50,6 +51,7 @@ pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration
 /// Whether a resolver at `addr` answers a recursive query for the root
 /// SOA with NOERROR (which needs the whole lab behind it).
 pub fn answers_recursive(addr: SocketAddr, timeout: Duration) -> bool {
+    let (addr, _) = dnslab_lab::reach::route(addr, None);
     let Ok(socket) = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))) else {
         return false;
     };
@@ -70,4 +72,22 @@ pub fn answers_recursive(addr: SocketAddr, timeout: Duration) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether anything answers an SOA query for `apex` at `addr` (any
+/// response code): the server runs, even if its zone did not load.
+pub fn answers_at_all(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
+    let (addr, _) = dnslab_lab::reach::route(addr, None);
+    let Ok(socket) = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))) else {
+        return false;
+    };
+    if socket.set_read_timeout(Some(timeout)).is_err() {
+        return false;
+    }
+    let id = (std::process::id() as u16) ^ 0x1e1e;
+    if socket.send_to(&soa_query(id, apex), addr).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 1500];
+    matches!(socket.recv_from(&mut buf), Ok((n, from)) if from == addr && n >= 12 && u16::from_be_bytes([buf[0], buf[1]]) == id)
 }

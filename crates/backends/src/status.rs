@@ -21,7 +21,12 @@
 //! }
 //! ```
 //!
-//! `address`, `auth` and `resolver` are reachable from the host. A node is
+//! On the Docker backend (`"backend": "docker"`) `address`, `auth` and
+//! `resolver` are on the lab's bridge network, and each node also has
+//! `"host": "127.0.0.1:<port>"`, where the host reaches it (UDP and TCP),
+//! and `"container"`: its container's state (`running`, `exited`,
+//! `missing`). On the embedded backend they are reachable from the
+//! host as they are. A node is
 //! `healthy` when it answered a probe just now (an SOA query to an
 //! authoritative node). `zone_file` is the file the trainee's
 //! authoritative node serves: `<zone>.zone.signed` once it exists, else
@@ -54,6 +59,14 @@ pub struct NodeStatus {
     /// Why the node is not healthy, when known (e.g. not implemented yet).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub note: Option<String>,
+    /// Docker backend: where the host reaches the node
+    /// (`127.0.0.1:<published port>`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
+    /// Docker backend: the node's container state (`running`, `exited`,
+    /// `missing`, …).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub container: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +115,8 @@ pub fn lab_status(
                 zones: n.zones.iter().map(|z| z.to_string()).collect(),
                 healthy: ok,
                 note,
+                host: None,
+                container: None,
             }
         })
         .collect();

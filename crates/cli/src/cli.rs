@@ -58,6 +58,70 @@ pub enum Command {
     /// A trainee zone's recorded timeline: keys, DS and signatures over
     /// time, and whether a validating resolver could have failed.
     Timeline(TimelineArgs),
+    /// Run a validating resolver (what the lab's resolver nodes run).
+    Resolve(ResolveArgs),
+    /// The Docker images dnslab builds (no registry needed).
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// Address and port to answer on, UDP and TCP.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Root hints file (`dnslab root-hints` writes one).
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: PathBuf,
+    /// DNSKEY or DS records to trust; without it the resolver does not validate.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchors: Option<PathBuf>,
+    /// Networks whose queries are answered (others are REFUSED; repeat).
+    #[arg(long = "allow", value_name = "CIDR", default_values = ["127.0.0.0/8", "::1/128"])]
+    pub allow: Vec<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKindArg {
+    Node,
+    Trainee,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Build an image: `node` from this dnslab (FROM scratch), `trainee`
+    /// from a Debian root filesystem made by debootstrap (--rootfs).
+    Build(ImageBuildArgs),
+    /// List the images dnslab built.
+    Ls(ImageLsArgs),
+    /// Remove dnslab's images (all of them, or one kind).
+    Rm(ImageRmArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImageBuildArgs {
+    #[arg(value_enum)]
+    pub kind: ImageKindArg,
+    /// The trainee image's root filesystem, e.g. made with
+    /// `debootstrap --variant=minbase --include=bind9-utils,bind9-dnsutils,ldnsutils,knot-dnsutils,knot-dnssecutils,unbound bookworm DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub rootfs: Option<PathBuf>,
+    /// Build even when an image with the same content exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImageLsArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ImageRmArgs {
+    /// Only this kind (default: every dnslab image).
+    #[arg(value_enum)]
+    pub kind: Option<ImageKindArg>,
 }
 
 #[derive(Args, Debug)]
@@ -214,6 +278,10 @@ pub struct DownArgs {
     /// Also delete the state directory: lab keys and trainee workspaces.
     #[arg(long)]
     pub purge: bool,
+    /// The workshop to take down, when its state directory is gone (its
+    /// Docker containers and network are found by their labels).
+    #[arg(long)]
+    pub workshop: Option<String>,
     #[command(flatten)]
     pub state: StateArgs,
 }
@@ -304,6 +372,15 @@ pub struct ServeArgs {
     /// Seconds between checks of the zone files for changes.
     #[arg(long, default_value_t = 1.0)]
     pub watch_interval: f64,
+    /// Serve FILE.signed instead of FILE whenever it exists (a trainee's
+    /// server: it picks up the signed zone as soon as it is made).
+    #[arg(long)]
+    pub prefer_signed: bool,
+    /// Start even when a zone file is broken: that zone is REFUSED until
+    /// its file is fixed (lab nodes, where a trainee's mistake must not
+    /// stop the server).
+    #[arg(long)]
+    pub allow_broken: bool,
     /// Benchmarks only: serve UDP through hickory-server's own UDP path.
     #[arg(long, hide = true)]
     pub udp_via_hickory: bool,

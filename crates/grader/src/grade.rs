@@ -182,10 +182,14 @@ pub async fn grade_trainee(
         if !want_resolver {
             return None;
         }
+        let resolver = opts.resolver.unwrap_or(trainee.resolver);
+        // A resolver reached through a published port (Docker backend) sees
+        // every query come from the lab's gateway: no outside client exists.
+        let mapped = dnslab_lab::reach::route(resolver, None).0 != resolver;
         let target = ResolverTarget {
-            resolver: opts.resolver.unwrap_or(trainee.resolver),
+            resolver,
             inside: lab.plan.grader_address(),
-            outside: outside_address(&lab.plan),
+            outside: (!mapped).then(|| outside_address(&lab.plan)).flatten(),
             secure_names: std::iter::once((Name::root(), Rtype::SOA))
                 .chain(lab.plan.tlds.first().map(|t| (t.apex.clone(), Rtype::SOA)))
                 .collect(),

@@ -808,10 +808,14 @@ async fn query_udp(
         transport: Transport::Udp,
         source,
     };
-    let socket = UdpSocket::bind(local_address(server, opts.source))
+    // Where this host reaches the server (a published port on the Docker
+    // backend); the connected socket only takes answers from there, and
+    // findings keep naming the planned address.
+    let (reach_at, source) = dnslab_lab::reach::route(server, opts.source);
+    let socket = UdpSocket::bind(local_address(reach_at, source))
         .await
         .map_err(io_error)?;
-    socket.connect(server).await.map_err(io_error)?;
+    socket.connect(reach_at).await.map_err(io_error)?;
     let attempts = opts.attempts.max(1);
     let started = Instant::now();
     let mut buffer = vec![0u8; UDP_RECEIVE_BUFFER];
@@ -922,8 +926,9 @@ async fn connect_tcp(server: SocketAddr, source: Option<IpAddr>) -> Result<TcpSt
         transport: Transport::Tcp,
         source,
     };
+    let (reach_at, source) = dnslab_lab::reach::route(server, source);
     match source {
-        None => TcpStream::connect(server).await.map_err(io_error),
+        None => TcpStream::connect(reach_at).await.map_err(io_error),
         Some(ip) => {
             let socket = match ip {
                 IpAddr::V4(_) => TcpSocket::new_v4(),
@@ -931,7 +936,7 @@ async fn connect_tcp(server: SocketAddr, source: Option<IpAddr>) -> Result<TcpSt
             }
             .map_err(io_error)?;
             socket.bind(SocketAddr::new(ip, 0)).map_err(io_error)?;
-            socket.connect(server).await.map_err(io_error)
+            socket.connect(reach_at).await.map_err(io_error)
         }
     }
 }

@@ -369,7 +369,9 @@ fn lab_anchor(facts: &ResolverFacts) -> Verdict {
 
 fn acl(facts: &ResolverFacts) -> Verdict {
     let Some((addr, result)) = &facts.outside else {
-        return Verdict::skip("no client address outside the lab to test from");
+        return Verdict::skip(
+            "no client address outside the lab to test from (through a published Docker port, every query arrives from the lab's gateway)",
+        );
     };
     match result {
         Err(ProbeError::Timeout { .. }) => Verdict::pass(format!(

@@ -60,6 +60,7 @@
 pub mod error;
 pub mod exercise;
 pub mod plan;
+pub mod reach;
 pub mod resolver_conf;
 pub mod scenario;
 pub mod spec;

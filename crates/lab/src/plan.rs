@@ -598,6 +598,40 @@ impl LabPlan {
         self.nodes.iter().find(|n| n.name == name)
     }
 
+    /// Moves every node to the same place in `network` on `port`: the
+    /// Docker backend runs the plan on a bridge network of its own, and the
+    /// lab's zones (glue, root hints) then name those addresses.
+    pub fn rebase(&mut self, network: Ipv4Net, port: u16) {
+        let (old, new) = (
+            u32::from(self.network.network()),
+            u32::from(network.network()),
+        );
+        let moved = |a: SocketAddr| -> SocketAddr {
+            match a {
+                SocketAddr::V4(v4) => {
+                    let offset = u32::from(*v4.ip()).wrapping_sub(old);
+                    SocketAddr::V4(SocketAddrV4::new(
+                        Ipv4Addr::from(new.wrapping_add(offset)),
+                        port,
+                    ))
+                }
+                v6 => v6,
+            }
+        };
+        for tld in &mut self.tlds {
+            tld.address = moved(tld.address);
+        }
+        for t in &mut self.trainees {
+            t.auth = moved(t.auth);
+            t.resolver = moved(t.resolver);
+        }
+        for n in &mut self.nodes {
+            n.address = moved(n.address);
+        }
+        self.network = network;
+        self.port = port;
+    }
+
     /// The lab root's server.
     pub fn root_node(&self) -> &Node {
         &self.nodes[0]

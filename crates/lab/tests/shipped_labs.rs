@@ -192,3 +192,28 @@ fn zone_contents() {
             .len()
     );
 }
+
+#[test]
+fn rebase_moves_every_node_to_the_same_place_in_the_new_network() {
+    let mut plan = LabPlan::load(&labs_dir().join("cctld-pilot.yaml")).unwrap();
+    let before = plan.clone();
+    plan.rebase("10.201.0.0/16".parse().unwrap(), 53);
+    assert_eq!(plan.network.to_string(), "10.201.0.0/16");
+    for (old, new) in before.nodes.iter().zip(&plan.nodes) {
+        let (SocketAddr::V4(o), SocketAddr::V4(n)) = (old.address, new.address) else {
+            panic!("IPv4 plan");
+        };
+        assert_eq!(o.ip().octets()[2..], n.ip().octets()[2..], "{}", old.name);
+        assert_eq!(n.ip().octets()[..2], [10, 201]);
+        assert_eq!(n.port(), 53);
+    }
+    let t = &plan.trainees[0];
+    assert_eq!(
+        plan.node(&format!("{}-auth", t.name)).map(|n| n.address),
+        Some(t.auth)
+    );
+    assert_eq!(plan.tlds[0].address, plan.node("tld-ne").unwrap().address);
+    // The zones built from the rebased plan carry the new addresses.
+    let root = plan.root_zone_records().unwrap();
+    assert!(root.iter().any(|r| r.to_string().contains("10.201.1.1")));
+}

@@ -5,6 +5,7 @@ use crate::cli::{
     StateArgs, StatusArgs, TrustAnchorArgs, UpArgs, ZooArgs,
 };
 use anyhow::{Context, bail};
+use dnslab_backends::docker;
 use dnslab_backends::embedded::{self, read_pid, ready_file, running_pid};
 use dnslab_backends::lab_zones::{parent_of, sign_lab_zone, store_ds, submitted_ds};
 use dnslab_backends::probe::answers_soa;
@@ -24,12 +25,17 @@ fn locate(args: &StateArgs, workshop: Option<&str>) -> anyhow::Result<StateDir> 
 /// The state directory and the plan of the lab it holds.
 pub(crate) fn existing_lab(args: &StateArgs) -> anyhow::Result<(StateDir, LabPlan)> {
     let state = locate(args, None)?;
-    let plan = state.load_plan().with_context(|| {
+    let mut plan = state.load_plan().with_context(|| {
         format!(
             "no lab in {}: start one with `dnslab up LABFILE`",
             state.path().display()
         )
     })?;
+    // A Docker lab: its nodes are on its bridge network, reached through
+    // their published ports.
+    if let Some(record) = docker::record::load(&state) {
+        record.apply(&mut plan);
+    }
     Ok((state, plan))
 }
 
@@ -55,10 +61,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     if args.backend == BackendArg::Docker {
-        bail!("the Docker backend is not available yet; use --backend embedded (the default)");
+        return up_docker(args);
     }
     let plan = LabPlan::load(&args.labfile)?;
     let state = locate(&args.state, Some(&plan.workshop))?;
+    if docker::record::load(&state).is_some() && !args.supervise {
+        bail!(
+            "lab {} last ran on Docker; take it down first (`dnslab down --state-dir {}`) or use --backend docker",
+            plan.workshop,
+            state.path().display()
+        );
+    }
     if args.supervise {
         // The detached child: the parent prepared the state already.
         runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
@@ -101,6 +114,73 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `up --backend docker`: bring-up (idempotent: it also heals), then the
+/// host supervisor, detached or in the foreground.
+fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
+    let mut plan = LabPlan::load(&args.labfile)?;
+    let state = locate(&args.state, Some(&plan.workshop))?;
+    let rt = super::docker::runtime()?;
+    if args.supervise {
+        let record = docker::record::load(&state).with_context(|| {
+            format!(
+                "no Docker record in {}: `dnslab up --backend docker` writes it",
+                state.path().display()
+            )
+        })?;
+        record.apply(&mut plan);
+        rt.block_on(docker::lab::supervise(
+            plan,
+            state,
+            record,
+            super::shutdown_signal(),
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = Instant::now();
+    // A supervisor from an earlier `up` holds the old port map: replaced.
+    if let Some(pid) = running_pid(&state)
+        && !embedded::stop(pid, Duration::from_secs(10))
+    {
+        bail!("the running lab supervisor (pid {pid}) did not stop");
+    }
+    let bars = super::docker::Bars::new();
+    let report = rt.block_on(docker::lab::bring_up(&mut plan, &state, &bars))?;
+    println!(
+        "lab {} is up on Docker: {} containers answering in {:.2} s{}; network {} ({}); state in {}",
+        plan.workshop,
+        report.nodes,
+        started.elapsed().as_secs_f64(),
+        if report.image_built {
+            " (node image built)"
+        } else {
+            ""
+        },
+        report.record.network,
+        report.record.subnet,
+        state.path().display()
+    );
+    if args.detach {
+        return detach(args, &plan, &state, started);
+    }
+    println!("Ctrl-C stops the lab and removes its containers");
+    let record = report.record;
+    let workshop = plan.workshop.clone();
+    rt.block_on(docker::lab::supervise(
+        plan,
+        state.clone(),
+        record,
+        super::shutdown_signal(),
+    ))?;
+    let down = rt.block_on(docker::lab::tear_down(Some(&workshop)))?;
+    docker::record::remove(&state);
+    println!(
+        "lab stopped: {} containers and {} network removed",
+        down.containers,
+        down.networks.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The nodes the lab runs and `up` waits for.
 fn served_nodes(plan: &LabPlan, state: &StateDir) -> usize {
     plan.nodes
@@ -133,6 +213,11 @@ fn detach(
         .arg("--state-dir")
         .arg(state.path())
         .arg("--supervise")
+        .arg("--backend")
+        .arg(match args.backend {
+            BackendArg::Embedded => "embedded",
+            BackendArg::Docker => "docker",
+        })
         .env(
             "DNSLAB_LOG",
             std::env::var("DNSLAB_LOG").unwrap_or_else(|_| "info".into()),
@@ -147,6 +232,10 @@ fn detach(
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if read_pid(&ready_file(state)) == Some(child.id()) {
+            if args.backend == BackendArg::Docker {
+                println!("supervisor pid {}", child.id());
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "lab {} is up: {} nodes answering in {:.2} s (supervisor pid {}); state in {}",
                 plan.workshop,
@@ -223,6 +312,9 @@ fn probe_all(plan: &LabPlan, running: bool) -> Vec<(bool, Option<String>)> {
 }
 
 pub fn current_status(state: &StateDir, plan: &LabPlan) -> LabStatus {
+    if let Some(record) = docker::record::load(state) {
+        return docker_status(state, plan, &record);
+    }
     let pid = running_pid(state);
     let health = probe_all(plan, pid.is_some());
     let by_name: std::collections::HashMap<&str, (bool, Option<String>)> = plan
@@ -237,6 +329,59 @@ pub fn current_status(state: &StateDir, plan: &LabPlan) -> LabStatus {
             .cloned()
             .unwrap_or((false, None))
     })
+}
+
+/// The status of a Docker lab: each node's container state, published
+/// port and health through that port.
+fn docker_status(
+    state: &StateDir,
+    plan: &LabPlan,
+    record: &docker::record::DockerRecord,
+) -> LabStatus {
+    let pid = running_pid(state);
+    let containers = super::docker::runtime()
+        .ok()
+        .and_then(|rt| rt.block_on(docker::lab::states_for_status(&plan.workshop)));
+    let health = probe_all(plan, true);
+    let by_name: std::collections::HashMap<&str, (bool, Option<String>)> = plan
+        .nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .zip(health)
+        .collect();
+    let mut status = lab_status(plan, state, "docker", pid, pid.is_some(), &|n| {
+        let container = containers
+            .as_ref()
+            .map(|c| c.get(&n.name).map_or("missing", String::as_str));
+        match container {
+            None => (false, Some("the Docker engine does not answer".to_string())),
+            Some("running") => by_name
+                .get(n.name.as_str())
+                .cloned()
+                .unwrap_or((false, None)),
+            Some(other) if record.ports.contains_key(&n.name) => (
+                false,
+                Some(format!("container {other}: `dnslab up` brings it back")),
+            ),
+            Some(_) => by_name
+                .get(n.name.as_str())
+                .cloned()
+                .unwrap_or((false, None)),
+        }
+    });
+    for n in &mut status.nodes {
+        n.host = record.ports.get(&n.name).map(|p| format!("127.0.0.1:{p}"));
+        n.container = containers
+            .as_ref()
+            .and_then(|c| c.get(&n.name).cloned())
+            .or_else(|| {
+                record
+                    .ports
+                    .contains_key(&n.name)
+                    .then(|| "missing".to_string())
+            });
+    }
+    status
 }
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -286,7 +431,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
-    let state = locate(&args.state, None)?;
+    let state = locate(&args.state, args.workshop.as_deref())?;
+    let record = docker::record::load(&state);
     match running_pid(&state) {
         Some(pid) => {
             if !embedded::stop(pid, Duration::from_secs(10)) {
@@ -298,6 +444,22 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     }
     for stale in [embedded::pid_file(&state), ready_file(&state)] {
         let _ = std::fs::remove_file(stale);
+    }
+    // Docker objects go by their labels, so this works also when the
+    // state directory is gone (`--workshop`).
+    let docker_workshop = args
+        .workshop
+        .clone()
+        .or_else(|| record.as_ref().map(|r| r.workshop.clone()));
+    if let Some(workshop) = docker_workshop {
+        let down = super::docker::runtime()?.block_on(docker::lab::tear_down(Some(&workshop)))?;
+        docker::record::remove(&state);
+        println!(
+            "Docker lab {workshop}: removed {} containers, {} networks, {} volumes",
+            down.containers,
+            down.networks.len(),
+            down.volumes.len()
+        );
     }
     if args.purge {
         match std::fs::remove_dir_all(state.path()) {

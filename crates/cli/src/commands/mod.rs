@@ -2,13 +2,16 @@
 //! to the library crates and decides the exit status.
 
 mod demo;
+mod docker;
 mod grade;
 mod key;
 mod lab;
 mod serve;
 mod zone;
 
-use crate::cli::{Command, DsCommand, ExerciseCommand, KeyCommand, ScenarioCommand, ZoneCommand};
+use crate::cli::{
+    Command, DsCommand, ExerciseCommand, ImageCommand, KeyCommand, ScenarioCommand, ZoneCommand,
+};
 use std::process::ExitCode;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -38,6 +41,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Scenario(ScenarioCommand::Check(args)) => grade::scenario_check(&args),
         Command::Scenario(ScenarioCommand::Test(args)) => grade::scenario_test(&args),
         Command::Timeline(args) => grade::timeline(&args),
+        Command::Resolve(args) => serve::resolve(&args),
+        Command::Image(ImageCommand::Build(args)) => docker::image_build(&args),
+        Command::Image(ImageCommand::Ls(args)) => docker::image_ls(&args),
+        Command::Image(ImageCommand::Rm(args)) => docker::image_rm(&args),
     }
 }
 

@@ -19,7 +19,12 @@ fn run_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let zones = args
         .zones
         .iter()
-        .map(|z| zone_source(z))
+        .map(|z| {
+            zone_source(z).map(|mut source| {
+                source.prefer_signed = args.prefer_signed;
+                source
+            })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let axfr_allow = args
         .axfr_allow
@@ -53,7 +58,15 @@ fn run_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = run_config(args)?;
-    let shared = Shared::load(&config)?;
+    let shared = if args.allow_broken {
+        let (shared, errors) = Shared::load_lenient(&config);
+        for error in errors {
+            tracing::warn!(%error, "zone not loaded; it is REFUSED until its file is fixed");
+        }
+        shared
+    } else {
+        Shared::load(&config)?
+    };
     for zone in shared.zones.load().zones() {
         tracing::info!(zone = %zone.apex(), serial = zone.soa().serial, records = zone.zone.records.len(), "zone loaded");
     }
@@ -65,5 +78,35 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the runtime")?;
     runtime.block_on(server::run(config, shared, super::shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dnslab resolve`: one validating resolver, as a lab resolver node runs.
+pub fn resolve(args: &crate::cli::ResolveArgs) -> anyhow::Result<ExitCode> {
+    let allow = args
+        .allow
+        .iter()
+        .map(|c| {
+            c.parse().with_context(|| {
+                format!("invalid --allow {c:?}: give a network such as 10.0.0.0/8")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let config = dnslab_backends::resolver::ResolverConfig {
+        listen: args.listen,
+        root_hints: args.root_hints.clone(),
+        trust_anchors: args.trust_anchors.clone(),
+        allow,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("dnslab-resolve")
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(dnslab_backends::resolver::run(
+        config,
+        super::shutdown_signal(),
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,463 @@
+//! One container per node.
+//!
+//! Every node runs the node image: authoritative nodes `dnslab serve`,
+//! resolvers `dnslab resolve`, with the files they serve bind-mounted
+//! read-only from the state directory at the same relative path under
+//! `/lab` (whole directories, never single files: the lab replaces files
+//! by rename, which a file mount would not see). A trainee's server sees
+//! only that trainee's workspace, so hot reload works as on the embedded
+//! backend.
+//!
+//! Containers run as the invoking user, with every capability dropped but
+//! NET_BIND_SERVICE, `net.ipv4.ip_unprivileged_port_start=0` in their own
+//! network namespace (port 53 for a non-root user), a read-only root
+//! filesystem, no new privileges, memory and pids limits, and no Docker
+//! socket. Port 53 (UDP and TCP) is published on 127.0.0.1 only.
+//!
+//! [`NodeSpec::digest`] covers everything a container is created from but
+//! its host port; `ensure` keeps a container whose digest matches (starting
+//! it if it stopped) and re-creates the others.
+
+use super::image::ImageKind;
+use super::{DockerError, Progress, container_name, label_filter, labels, workshop_labels};
+use crate::embedded::{self, BackendError};
+use bollard::Docker;
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, NetworkingConfig,
+    PortBinding,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+use dnslab_lab::{LabPlan, Node, Role, StateDir};
+use futures_util::StreamExt;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// Where the state directory appears inside a container.
+pub const LAB_DIR: &str = "/lab";
+/// Memory limit of a node container.
+const MEMORY_BYTES: i64 = 256 << 20;
+/// Process (thread) limit of a node container.
+const PIDS: i64 = 256;
+
+/// What one node's container is made from.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    pub node: Node,
+    pub container: String,
+    /// dnslab's arguments.
+    pub args: Vec<String>,
+    /// `host:container:ro` bind mounts.
+    pub binds: Vec<String>,
+    /// Digest of all the above, the image and the mounted files that are
+    /// not watched (a resolver's anchors): a change re-creates the container.
+    pub digest: String,
+}
+
+/// The container path of a file in the state directory.
+fn inside(state: &StateDir, file: &Path) -> Result<String, BackendError> {
+    let rel = file
+        .strip_prefix(state.path())
+        .map_err(|_| BackendError::Io {
+            path: file.to_path_buf(),
+            source: std::io::Error::other("not inside the state directory"),
+        })?;
+    Ok(Path::new(LAB_DIR).join(rel).display().to_string())
+}
+
+fn bind(host: &Path, container: &str) -> String {
+    format!("{}:{container}:ro", host.display())
+}
+
+/// The specs of every node the lab runs (`plan` rebased onto the lab
+/// network), for image `image_id`.
+pub fn node_specs(
+    plan: &LabPlan,
+    state: &StateDir,
+    image_id: &str,
+) -> Result<Vec<NodeSpec>, BackendError> {
+    let state_bind = bind(state.path(), LAB_DIR);
+    let axfr = [plan.network.to_string(), "127.0.0.0/8".to_string()];
+    let mut specs = Vec::new();
+    for (node, config) in embedded::node_configs(plan, state)? {
+        let mut args = vec![
+            "serve".to_string(),
+            "--listen".to_string(),
+            node.address.to_string(),
+            "--threads".to_string(),
+            "1".to_string(),
+            "--watch-interval".to_string(),
+            "0.5".to_string(),
+        ];
+        for a in &axfr {
+            args.extend(["--axfr-allow".to_string(), a.clone()]);
+        }
+        let mut binds = Vec::new();
+        for zone in &config.zones {
+            args.extend([
+                "--zone".to_string(),
+                format!("{}={}", zone.origin, inside(state, &zone.file)?),
+            ]);
+        }
+        if node.role == Role::Auth {
+            // Only this trainee's workspace, at its place under /lab.
+            let trainee = node
+                .trainee
+                .as_deref()
+                .and_then(|t| plan.trainee(t))
+                .ok_or_else(|| BackendError::Io {
+                    path: state.path().to_path_buf(),
+                    source: std::io::Error::other(format!("node {} has no trainee", node.name)),
+                })?;
+            let workspace = state.join(&trainee.workspace);
+            binds.push(bind(&workspace, &inside(state, &workspace)?));
+            args.push("--prefer-signed".to_string());
+        } else {
+            binds.push(state_bind.clone());
+        }
+        specs.push(spec(plan, node, args, binds, image_id, &[]));
+    }
+    for node in plan.nodes.iter().filter(|n| n.role.is_resolver()) {
+        let Some(config) = embedded::resolver_config(plan, state, node) else {
+            continue;
+        };
+        let mut args = vec![
+            "resolve".to_string(),
+            "--listen".to_string(),
+            config.listen.to_string(),
+            "--root-hints".to_string(),
+            inside(state, &config.root_hints)?,
+        ];
+        let mut watched = Vec::new();
+        if let Some(anchors) = &config.trust_anchors {
+            args.extend(["--trust-anchors".to_string(), inside(state, anchors)?]);
+            watched.push(std::fs::read(anchors).unwrap_or_default());
+        }
+        for net in &config.allow {
+            args.extend(["--allow".to_string(), net.to_string()]);
+        }
+        specs.push(spec(
+            plan,
+            node.clone(),
+            args,
+            vec![state_bind.clone()],
+            image_id,
+            &watched,
+        ));
+    }
+    Ok(specs)
+}
+
+fn spec(
+    plan: &LabPlan,
+    node: Node,
+    args: Vec<String>,
+    binds: Vec<String>,
+    image_id: &str,
+    watched: &[Vec<u8>],
+) -> NodeSpec {
+    let container = container_name(&plan.workshop, &node.name);
+    let mut parts: Vec<&[u8]> = vec![image_id.as_bytes(), container.as_bytes()];
+    let address = node.address.to_string();
+    parts.push(address.as_bytes());
+    parts.extend(args.iter().map(|a| a.as_bytes()));
+    parts.extend(binds.iter().map(|b| b.as_bytes()));
+    parts.extend(watched.iter().map(|w| w.as_slice()));
+    let digest = super::digest_hex(&parts);
+    NodeSpec {
+        node,
+        container,
+        args,
+        binds,
+        digest,
+    }
+}
+
+/// The labels of a node's container.
+fn node_labels(workshop: &str, spec: &NodeSpec, port: u16) -> HashMap<String, String> {
+    let mut l = workshop_labels(workshop);
+    l.insert(labels::NODE.to_string(), spec.node.name.clone());
+    l.insert(
+        labels::ROLE.to_string(),
+        spec.node.role.as_str().to_string(),
+    );
+    if let Some(t) = &spec.node.trainee {
+        l.insert(labels::TRAINEE.to_string(), t.clone());
+    }
+    l.insert(labels::PORT.to_string(), port.to_string());
+    l.insert(labels::SPEC.to_string(), spec.digest.clone());
+    l
+}
+
+fn create_body(workshop: &str, network: &str, spec: &NodeSpec, port: u16) -> ContainerCreateBody {
+    // SAFETY: getuid/getgid cannot fail and touch no memory.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let published = || {
+        Some(vec![PortBinding {
+            host_ip: Some(Ipv4Addr::LOCALHOST.to_string()),
+            host_port: Some(port.to_string()),
+        }])
+    };
+    let ip = match spec.node.address {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => a.ip().to_string(),
+    };
+    ContainerCreateBody {
+        image: Some(ImageKind::Node.reference()),
+        cmd: Some(spec.args.clone()),
+        user: Some(format!("{uid}:{gid}")),
+        env: Some(vec!["DNSLAB_LOG=info".to_string()]),
+        labels: Some(node_labels(workshop, spec, port)),
+        exposed_ports: Some(vec!["53/udp".to_string(), "53/tcp".to_string()]),
+        stop_timeout: Some(2),
+        host_config: Some(HostConfig {
+            binds: Some(spec.binds.clone()),
+            port_bindings: Some(HashMap::from([
+                ("53/udp".to_string(), published()),
+                ("53/tcp".to_string(), published()),
+            ])),
+            cap_drop: Some(vec!["ALL".to_string()]),
+            cap_add: Some(vec!["NET_BIND_SERVICE".to_string()]),
+            readonly_rootfs: Some(true),
+            security_opt: Some(vec!["no-new-privileges".to_string()]),
+            memory: Some(MEMORY_BYTES),
+            pids_limit: Some(PIDS),
+            sysctls: Some(HashMap::from([(
+                "net.ipv4.ip_unprivileged_port_start".to_string(),
+                "0".to_string(),
+            )])),
+            network_mode: Some(network.to_string()),
+            ..Default::default()
+        }),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                network.to_string(),
+                EndpointSettings {
+                    ipam_config: Some(EndpointIpamConfig {
+                        ipv4_address: Some(ip),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        ..Default::default()
+    }
+}
+
+/// A port on 127.0.0.1 free for both UDP and TCP right now.
+fn free_port() -> Result<u16, DockerError> {
+    for _ in 0..50 {
+        let tcp = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|source| {
+            DockerError::Io {
+                path: PathBuf::from("127.0.0.1:0"),
+                source,
+            }
+        })?;
+        let port = tcp.local_addr().map(|a| a.port()).unwrap_or(0);
+        if port != 0 && std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(DockerError::Setup(
+        "no port on 127.0.0.1 is free for both UDP and TCP".to_string(),
+    ))
+}
+
+/// A container of the lab as the engine lists it.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: String,
+    pub node: String,
+    pub state: String,
+    pub port: Option<u16>,
+    pub spec: String,
+}
+
+/// The containers labelled for `workshop` (every dnslab container when
+/// `None`), running or not.
+pub async fn list(docker: &Docker, workshop: Option<&str>) -> Result<Vec<Running>, DockerError> {
+    let filters = match workshop {
+        Some(w) => label_filter(&[(labels::WORKSHOP, w)]),
+        None => label_filter(&[(labels::MANAGED, "true")]),
+    };
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let found = docker
+        .list_containers(Some(options))
+        .await
+        .map_err(DockerError::api("listing containers"))?;
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let labels = c.labels.unwrap_or_default();
+            Running {
+                id: c.id.unwrap_or_default(),
+                node: labels.get(labels::NODE).cloned().unwrap_or_default(),
+                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+                port: labels.get(labels::PORT).and_then(|p| p.parse().ok()),
+                spec: labels.get(labels::SPEC).cloned().unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+async fn remove(docker: &Docker, id: &str) -> Result<(), DockerError> {
+    let options = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(true)
+        .build();
+    match docker.remove_container(id, Some(options)).await {
+        Ok(()) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        Err(source) => Err(DockerError::Api {
+            what: format!("removing container {id}"),
+            source,
+        }),
+    }
+}
+
+/// What `ensure_one` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Kept,
+    Started,
+    Created,
+}
+
+/// Makes one node's container run as `spec` says; returns the action and
+/// the published port.
+pub async fn ensure_one(
+    docker: &Docker,
+    workshop: &str,
+    network: &str,
+    spec: &NodeSpec,
+    current: Option<&Running>,
+) -> Result<(Action, u16), DockerError> {
+    if let Some(c) = current {
+        if let (true, Some(port)) = (c.spec == spec.digest, c.port) {
+            if c.state == "running" {
+                return Ok((Action::Kept, port));
+            }
+            match docker
+                .start_container(
+                    &c.id,
+                    None::<bollard::query_parameters::StartContainerOptions>,
+                )
+                .await
+            {
+                Ok(()) => return Ok((Action::Started, port)),
+                // The port may have been taken meanwhile: re-create below.
+                Err(error) => {
+                    tracing::warn!(container = %spec.container, %error, "cannot restart; re-creating");
+                }
+            }
+        }
+        remove(docker, &c.id).await?;
+    }
+    let mut last = None;
+    for _ in 0..3 {
+        let port = free_port()?;
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.container)
+            .build();
+        let body = create_body(workshop, network, spec, port);
+        let created =
+            docker
+                .create_container(Some(options), body)
+                .await
+                .map_err(DockerError::api(format!(
+                    "creating container {}",
+                    spec.container
+                )))?;
+        match docker
+            .start_container(
+                &created.id,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+        {
+            Ok(()) => return Ok((Action::Created, port)),
+            Err(source) => {
+                // Most often the port was taken between the check and
+                // the start: try another.
+                remove(docker, &created.id).await?;
+                last = Some(source);
+            }
+        }
+    }
+    Err(DockerError::Api {
+        what: format!("starting container {}", spec.container),
+        source: last.unwrap_or(bollard::errors::Error::RequestTimeoutError),
+    })
+}
+
+/// Makes every node's container run as its spec says (in parallel),
+/// removes the workshop's containers for nodes the plan no longer has,
+/// and returns each node's published port.
+pub async fn ensure_all(
+    docker: &Docker,
+    workshop: &str,
+    network: &str,
+    specs: &[NodeSpec],
+    progress: &dyn Progress,
+) -> Result<BTreeMap<String, u16>, DockerError> {
+    let existing = list(docker, Some(workshop)).await?;
+    for stale in existing
+        .iter()
+        .filter(|c| !specs.iter().any(|s| s.node.name == c.node))
+    {
+        remove(docker, &stale.id).await?;
+    }
+    progress.start("containers", specs.len() as u64);
+    let results: Vec<Result<(String, u16), DockerError>> = futures_util::stream::iter(specs)
+        .map(|spec| {
+            let current = existing.iter().find(|c| c.node == spec.node.name);
+            async move {
+                let (action, port) = ensure_one(docker, workshop, network, spec, current).await?;
+                tracing::debug!(node = %spec.node.name, ?action, port, "container ready");
+                progress.done(&spec.node.name);
+                Ok((spec.node.name.clone(), port))
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    progress.finish();
+    results.into_iter().collect()
+}
+
+/// Removes every container labelled for `workshop` (every dnslab
+/// container when `None`). Returns how many.
+pub async fn remove_all(docker: &Docker, workshop: Option<&str>) -> Result<usize, DockerError> {
+    let found = list(docker, workshop).await?;
+    let n = found.len();
+    let results: Vec<Result<(), DockerError>> = futures_util::stream::iter(&found)
+        .map(|c| remove(docker, &c.id))
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(n)
+}
+
+/// The last lines a container printed, for error messages.
+pub async fn log_tail(docker: &Docker, container: &str, lines: usize) -> String {
+    let options = bollard::query_parameters::LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .tail(&lines.to_string())
+        .build();
+    let mut stream = docker.logs(container, Some(options));
+    let mut out = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        out.push_str(&chunk.to_string());
+    }
+    out.trim_end().to_string()
+}

@@ -1,0 +1,353 @@
+//! A lab on Docker, end to end: bring-up, health, the host supervisor,
+//! status and tear-down.
+
+use super::containers::{self, NodeSpec};
+use super::image::{self, ImageKind};
+use super::record::{self, DockerRecord};
+use super::{DockerError, Progress, connect, network};
+use crate::embedded::{self, BackendError};
+use bollard::Docker;
+use dnslab_lab::{LabPlan, Role, StateDir};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long `up` waits for every node to answer.
+pub const HEALTHY_WITHIN: Duration = Duration::from_secs(60);
+
+fn lab_error(e: BackendError) -> DockerError {
+    DockerError::Lab(Box::new(e))
+}
+
+/// What `up` did.
+#[derive(Debug)]
+pub struct UpReport {
+    pub record: DockerRecord,
+    pub image_built: bool,
+    pub nodes: usize,
+}
+
+/// Brings the lab up on Docker, or completes it: builds the node image if
+/// needed, makes the network, moves `plan` onto it, prepares the state,
+/// makes every container run as planned and waits until each answers.
+/// Afterwards `plan` is the rebased plan and the host reaches the nodes
+/// through their published ports.
+pub async fn bring_up(
+    plan: &mut LabPlan,
+    state: &StateDir,
+    progress: &dyn Progress,
+) -> Result<UpReport, DockerError> {
+    let docker = connect().await?;
+    progress.start("node image", 1);
+    let image_built = image::ensure_node_image(&docker, false).await?;
+    progress.done("node image");
+    progress.finish();
+    let previous = record::load(state);
+    let net = network::ensure(&docker, &plan.workshop, previous.map(|r| r.subnet)).await?;
+    plan.rebase(net.subnet, 53);
+    {
+        let (p, s) = (plan.clone(), state.clone());
+        tokio::task::spawn_blocking(move || embedded::prepare_state(&p, &s))
+            .await
+            .map_err(|e| DockerError::Setup(format!("preparing the state: {e}")))?
+            .map_err(lab_error)?;
+    }
+    let image_id = docker
+        .inspect_image(&ImageKind::Node.reference())
+        .await
+        .map_err(DockerError::api("inspecting the node image"))?
+        .id
+        .unwrap_or_default();
+    let specs = containers::node_specs(plan, state, &image_id).map_err(lab_error)?;
+    let ports =
+        containers::ensure_all(&docker, &plan.workshop, &net.name, &specs, progress).await?;
+    let record = DockerRecord {
+        workshop: plan.workshop.clone(),
+        network: net.name.clone(),
+        subnet: net.subnet,
+        ports,
+    };
+    record::save(state, &record).map_err(|source| DockerError::Io {
+        path: record::path(state),
+        source,
+    })?;
+    record.apply(plan);
+    wait_healthy(&docker, &plan.workshop, &specs, progress).await?;
+    Ok(UpReport {
+        record,
+        image_built,
+        nodes: specs.len(),
+    })
+}
+
+/// Whether a node answers through its published port: an authoritative
+/// server answers anything (a trainee's broken zone is REFUSED, yet the
+/// server runs); a resolver resolves the lab root.
+fn node_answers(spec: &NodeSpec, timeout: Duration) -> bool {
+    let node = &spec.node;
+    if node.role.is_resolver() {
+        crate::probe::answers_recursive(node.address, timeout)
+    } else {
+        let apex = node
+            .zones
+            .first()
+            .cloned()
+            .unwrap_or_else(dnslab_zone::Name::root);
+        crate::probe::answers_at_all(node.address, &apex, timeout)
+    }
+}
+
+async fn wait_healthy(
+    docker: &Docker,
+    workshop: &str,
+    specs: &[NodeSpec],
+    progress: &dyn Progress,
+) -> Result<(), DockerError> {
+    let deadline = Instant::now() + HEALTHY_WITHIN;
+    let mut waiting: Vec<NodeSpec> = specs.to_vec();
+    progress.start("health", specs.len() as u64);
+    loop {
+        let batch = waiting.clone();
+        let silent: Vec<NodeSpec> = tokio::task::spawn_blocking(move || {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|s| {
+                        scope.spawn(move || {
+                            (!node_answers(s, Duration::from_millis(400))).then(|| s.clone())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().ok().flatten())
+                    .collect()
+            })
+        })
+        .await
+        .unwrap_or_default();
+        for done in waiting
+            .iter()
+            .filter(|w| !silent.iter().any(|s| s.node.name == w.node.name))
+        {
+            progress.done(&done.node.name);
+        }
+        waiting = silent;
+        if waiting.is_empty() {
+            progress.finish();
+            return Ok(());
+        }
+        // A container that exited will not come back by waiting.
+        let states = container_states(docker, workshop).await?;
+        let exited: Vec<&NodeSpec> = waiting
+            .iter()
+            .filter(|w| states.get(&w.node.name).is_some_and(|s| s != "running"))
+            .collect();
+        if let Some(dead) = exited.first() {
+            progress.finish();
+            let log = containers::log_tail(docker, &dead.container, 10).await;
+            return Err(DockerError::Setup(format!(
+                "container {} stopped ({}); its last output:\n{log}",
+                dead.container,
+                states.get(&dead.node.name).map_or("gone", String::as_str)
+            )));
+        }
+        if Instant::now() > deadline {
+            progress.finish();
+            return Err(DockerError::NotHealthy {
+                seconds: HEALTHY_WITHIN.as_secs(),
+                nodes: waiting
+                    .iter()
+                    .map(|w| w.node.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Node name → container state (`running`, `exited`, …) for `workshop`.
+pub async fn container_states(
+    docker: &Docker,
+    workshop: &str,
+) -> Result<HashMap<String, String>, DockerError> {
+    Ok(containers::list(docker, Some(workshop))
+        .await?
+        .into_iter()
+        .map(|c| (c.node, c.state))
+        .collect())
+}
+
+/// Container states for `status`, connecting on its own; `None` when the
+/// engine cannot be reached (the status says so).
+pub async fn states_for_status(workshop: &str) -> Option<HashMap<String, String>> {
+    let docker = connect().await.ok()?;
+    container_states(&docker, workshop).await.ok()
+}
+
+/// What `down` removed.
+#[derive(Debug, Default)]
+pub struct DownReport {
+    pub containers: usize,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+}
+
+/// Removes every object labelled for `workshop` (every dnslab object when
+/// `None`); needs no state directory.
+pub async fn tear_down(workshop: Option<&str>) -> Result<DownReport, DockerError> {
+    let docker = connect().await?;
+    let containers = containers::remove_all(&docker, workshop).await?;
+    let networks = network::remove_all(&docker, workshop).await?;
+    let volumes = remove_volumes(&docker, workshop).await?;
+    Ok(DownReport {
+        containers,
+        networks,
+        volumes,
+    })
+}
+
+async fn remove_volumes(
+    docker: &Docker,
+    workshop: Option<&str>,
+) -> Result<Vec<String>, DockerError> {
+    use super::labels;
+    let filters = match workshop {
+        Some(w) => super::label_filter(&[(labels::WORKSHOP, w)]),
+        None => super::label_filter(&[(labels::MANAGED, "true")]),
+    };
+    let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let listed = docker
+        .list_volumes(Some(options))
+        .await
+        .map_err(DockerError::api("listing volumes"))?;
+    let mut removed = Vec::new();
+    for v in listed.volumes.unwrap_or_default() {
+        docker
+            .remove_volume(
+                &v.name,
+                None::<bollard::query_parameters::RemoveVolumeOptions>,
+            )
+            .await
+            .map_err(DockerError::api(format!("removing volume {}", v.name)))?;
+        removed.push(v.name);
+    }
+    Ok(removed)
+}
+
+/// The host side of a Docker lab, until `shutdown`: re-signs the lab
+/// zones, records timelines, scans for CDS/CDNSKEY, and re-creates a
+/// trainee's resolver when their `resolver.conf` changes. `plan` is the
+/// rebased plan ([`DockerRecord::apply`] done).
+pub async fn supervise(
+    plan: LabPlan,
+    state: StateDir,
+    record: DockerRecord,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DockerError> {
+    let pid = std::process::id();
+    let write = |path: std::path::PathBuf| {
+        dnslab_zone::writer::write_file_atomically(&path, |w| {
+            w.write_all(format!("{pid}\n").as_bytes())
+        })
+        .map_err(|source| DockerError::Io { path, source })
+    };
+    write(embedded::pid_file(&state))?;
+    write(embedded::ready_file(&state))?;
+    let resign = tokio::spawn(embedded::resign_periodically(plan.clone(), state.clone()));
+    let timelines = tokio::spawn(embedded::record_timelines(plan.clone(), state.clone()));
+    let scan = plan
+        .cds_scan
+        .enabled
+        .then(|| tokio::spawn(embedded::scan_cds_periodically(plan.clone(), state.clone())));
+    let resolvers = tokio::spawn(follow_resolver_confs(plan.clone(), state.clone(), record));
+    tracing::info!(workshop = %plan.workshop, "Docker lab supervised");
+    shutdown.await;
+    resign.abort();
+    timelines.abort();
+    resolvers.abort();
+    if let Some(scan) = scan {
+        scan.abort();
+    }
+    let _ = std::fs::remove_file(embedded::ready_file(&state));
+    if embedded::read_pid(&embedded::pid_file(&state)) == Some(pid) {
+        let _ = std::fs::remove_file(embedded::pid_file(&state));
+    }
+    Ok(())
+}
+
+/// Re-creates a trainee's resolver container when their `resolver.conf`
+/// changes (its anchors and validation switch are in the container's
+/// arguments and mounted anchors file).
+async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRecord) {
+    let stamp = |t: &dnslab_lab::Trainee| {
+        std::fs::metadata(state.join(t.resolver_conf()))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let mut seen: HashMap<String, Option<std::time::SystemTime>> = plan
+        .trainees
+        .iter()
+        .map(|t| (t.name.clone(), stamp(t)))
+        .collect();
+    let docker = match connect().await {
+        Ok(d) => d,
+        Err(error) => {
+            tracing::error!(%error, "resolver.conf changes will not be followed");
+            return;
+        }
+    };
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for t in &plan.trainees {
+            let now = stamp(t);
+            if seen.get(&t.name) == Some(&now) {
+                continue;
+            }
+            seen.insert(t.name.clone(), now);
+            let Ok(image_id) = docker
+                .inspect_image(&ImageKind::Node.reference())
+                .await
+                .map(|i| i.id.unwrap_or_default())
+            else {
+                continue;
+            };
+            let Ok(specs) = containers::node_specs(&plan, &state, &image_id) else {
+                continue;
+            };
+            let Some(spec) = specs.iter().find(|s| {
+                s.node.role == Role::Resolver && s.node.trainee.as_deref() == Some(&t.name)
+            }) else {
+                continue;
+            };
+            let current = containers::list(&docker, Some(&plan.workshop))
+                .await
+                .ok()
+                .and_then(|l| l.into_iter().find(|c| c.node == spec.node.name));
+            match containers::ensure_one(
+                &docker,
+                &plan.workshop,
+                &record.network,
+                spec,
+                current.as_ref(),
+            )
+            .await
+            {
+                Ok((action, port)) => {
+                    tracing::info!(trainee = %t.name, ?action, "resolver.conf changed: resolver follows");
+                    if record.ports.get(&spec.node.name) != Some(&port) {
+                        let mut updated = record::load(&state).unwrap_or_else(|| record.clone());
+                        updated.ports.insert(spec.node.name.clone(), port);
+                        let _ = record::save(&state, &updated);
+                        dnslab_lab::reach::install(updated.host_map(&plan));
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(trainee = %t.name, %error, "cannot restart the resolver")
+                }
+            }
+        }
+    }
+}
