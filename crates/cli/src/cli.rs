@@ -63,6 +63,30 @@ pub enum Command {
     /// The Docker images dnslab builds (no registry needed).
     #[command(subcommand)]
     Image(ImageCommand),
+    /// An interactive shell in a trainee's workstation (Docker labs with
+    /// `nodes: { workstation: true }`).
+    Shell(ShellArgs),
+    /// Run one command in a trainee's workstation; exits with its status.
+    Exec(ExecArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArgs {
+    /// The trainee's name.
+    pub trainee: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// The trainee's name.
+    pub trainee: String,
+    /// The command and its arguments (after --).
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(Args, Debug)]

@@ -70,6 +70,7 @@ const ZOO: (u8, u8) = (2, 1);
 const REFERENCE_RESOLVER: (u8, u8) = (3, 1);
 const AUTH_ROW: u8 = 10;
 const RESOLVER_ROW: u8 = 11;
+const WORKSTATION_ROW: u8 = 12;
 
 /// What a node does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -225,6 +226,9 @@ pub struct LabPlan {
     pub runs_auth: bool,
     /// Whether the lab runs each trainee's resolver.
     pub runs_resolver: bool,
+    /// Whether each trainee gets a workstation container (`nodes.workstation`,
+    /// Docker backend only).
+    pub runs_workstation: bool,
     pub zoo: bool,
     /// In lab-file order.
     pub tlds: Vec<Tld>,
@@ -413,6 +417,7 @@ impl LabPlan {
             exercises,
             runs_auth: nodes_spec.auth.unwrap_or(defaults::AUTH_NODE),
             runs_resolver: nodes_spec.resolver.unwrap_or(defaults::RESOLVER_NODE),
+            runs_workstation: nodes_spec.workstation.unwrap_or(defaults::WORKSTATION),
             zoo,
             tlds,
             trainees,
@@ -630,6 +635,12 @@ impl LabPlan {
         }
         self.network = network;
         self.port = port;
+    }
+
+    /// A trainee's workstation address (`B.12.N`; Docker backend).
+    pub fn workstation_address(&self, trainee: &Trainee) -> Ipv4Addr {
+        let base = u32::from(self.network.network());
+        Ipv4Addr::from(base + (u32::from(WORKSTATION_ROW) << 8) + trainee.number as u32)
     }
 
     /// The lab root's server.

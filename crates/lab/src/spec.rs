@@ -77,6 +77,7 @@ pub mod defaults {
     /// `nodes.auth:`, `nodes.resolver:`
     pub const AUTH_NODE: bool = true;
     pub const RESOLVER_NODE: bool = true;
+    pub const WORKSTATION: bool = false;
     /// `cds_scan.enabled:`
     pub const CDS_SCAN: bool = false;
     /// `cds_scan.interval:` (seconds)
@@ -132,6 +133,9 @@ pub struct TraineesSpec {
 pub struct NodesSpec {
     pub auth: Option<bool>,
     pub resolver: Option<bool>,
+    /// A workstation container per trainee with BIND's, ldns', Knot's and
+    /// Unbound's tools (Docker backend only).
+    pub workstation: Option<bool>,
 }
 
 /// `cds_scan:`

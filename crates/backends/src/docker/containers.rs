@@ -37,15 +37,41 @@ use std::path::{Path, PathBuf};
 
 /// Where the state directory appears inside a container.
 pub const LAB_DIR: &str = "/lab";
+/// Where a workstation has the trainee's workspace.
+pub const WORKSPACE_DIR: &str = "/workspace";
+/// Where a workstation has the lab's public files (root hints, anchor).
+pub const PUBLIC_DIR: &str = "/lab";
+/// Memory and process limits of a workstation (the trainee's own tools).
+const WORKSTATION_MEMORY_BYTES: i64 = 1 << 30;
+const WORKSTATION_PIDS: i64 = 512;
 /// Memory limit of a node container.
 const MEMORY_BYTES: i64 = 256 << 20;
 /// Process (thread) limit of a node container.
 const PIDS: i64 = 256;
 
-/// What one node's container is made from.
+/// What a container does, and how `up` knows it is ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// An authoritative server: ready when it answers for `apex`.
+    Server { apex: dnslab_zone::Name },
+    /// A resolver: ready when it resolves the lab root.
+    Resolver,
+    /// A trainee's workstation (trainee image): ready when running.
+    Workstation,
+}
+
+/// What one container is made from.
 #[derive(Debug, Clone)]
 pub struct NodeSpec {
-    pub node: Node,
+    /// The node's name (`root`, `t01-auth`, `t01-workstation`, …).
+    pub name: String,
+    pub role: String,
+    pub trainee: Option<String>,
+    /// Its address on the lab network (port 53 for DNS nodes).
+    pub address: SocketAddr,
+    pub kind: Kind,
+    /// A workstation's resolver (the trainee's resolver node).
+    pub workstation_dns: Option<String>,
     pub container: String,
     /// dnslab's arguments.
     pub args: Vec<String>,
@@ -77,6 +103,7 @@ pub fn node_specs(
     plan: &LabPlan,
     state: &StateDir,
     image_id: &str,
+    trainee_image_id: &str,
 ) -> Result<Vec<NodeSpec>, BackendError> {
     let state_bind = bind(state.path(), LAB_DIR);
     let axfr = [plan.network.to_string(), "127.0.0.0/8".to_string()];
@@ -117,7 +144,20 @@ pub fn node_specs(
         } else {
             binds.push(state_bind.clone());
         }
-        specs.push(spec(plan, node, args, binds, image_id, &[]));
+        let apex = node
+            .zones
+            .first()
+            .cloned()
+            .unwrap_or_else(dnslab_zone::Name::root);
+        specs.push(spec(
+            plan,
+            &node,
+            Kind::Server { apex },
+            args,
+            binds,
+            image_id,
+            &[],
+        ));
     }
     for node in plan.nodes.iter().filter(|n| n.role.is_resolver()) {
         let Some(config) = embedded::resolver_config(plan, state, node) else {
@@ -140,19 +180,50 @@ pub fn node_specs(
         }
         specs.push(spec(
             plan,
-            node.clone(),
+            node,
+            Kind::Resolver,
             args,
             vec![state_bind.clone()],
             image_id,
             &watched,
         ));
     }
+    if plan.runs_workstation {
+        let public = super::lab::public_dir(state);
+        for t in &plan.trainees {
+            let node = Node {
+                name: format!("{}-workstation", t.name),
+                role: Role::Resolver,
+                trainee: Some(t.name.clone()),
+                address: SocketAddr::from((plan.workstation_address(t), 0)),
+                zones: Vec::new(),
+            };
+            let binds = vec![
+                format!("{}:{WORKSPACE_DIR}", state.join(&t.workspace).display()),
+                bind(&public, PUBLIC_DIR),
+            ];
+            let args = vec!["sleep".to_string(), "infinity".to_string()];
+            let mut w = spec(
+                plan,
+                &node,
+                Kind::Workstation,
+                args,
+                binds,
+                trainee_image_id,
+                &[],
+            );
+            w.role = "workstation".to_string();
+            w.workstation_dns = Some(t.resolver.ip().to_string());
+            specs.push(w);
+        }
+    }
     Ok(specs)
 }
 
 fn spec(
     plan: &LabPlan,
-    node: Node,
+    node: &Node,
+    kind: Kind,
     args: Vec<String>,
     binds: Vec<String>,
     image_id: &str,
@@ -167,7 +238,12 @@ fn spec(
     parts.extend(watched.iter().map(|w| w.as_slice()));
     let digest = super::digest_hex(&parts);
     NodeSpec {
-        node,
+        name: node.name.clone(),
+        role: node.role.as_str().to_string(),
+        trainee: node.trainee.clone(),
+        address: node.address,
+        kind,
+        workstation_dns: None,
         container,
         args,
         binds,
@@ -176,33 +252,95 @@ fn spec(
 }
 
 /// The labels of a node's container.
-fn node_labels(workshop: &str, spec: &NodeSpec, port: u16) -> HashMap<String, String> {
+fn node_labels(workshop: &str, spec: &NodeSpec, port: Option<u16>) -> HashMap<String, String> {
     let mut l = workshop_labels(workshop);
-    l.insert(labels::NODE.to_string(), spec.node.name.clone());
-    l.insert(
-        labels::ROLE.to_string(),
-        spec.node.role.as_str().to_string(),
-    );
-    if let Some(t) = &spec.node.trainee {
+    l.insert(labels::NODE.to_string(), spec.name.clone());
+    l.insert(labels::ROLE.to_string(), spec.role.clone());
+    if let Some(t) = &spec.trainee {
         l.insert(labels::TRAINEE.to_string(), t.clone());
     }
-    l.insert(labels::PORT.to_string(), port.to_string());
+    if let Some(port) = port {
+        l.insert(labels::PORT.to_string(), port.to_string());
+    }
     l.insert(labels::SPEC.to_string(), spec.digest.clone());
     l
 }
 
-fn create_body(workshop: &str, network: &str, spec: &NodeSpec, port: u16) -> ContainerCreateBody {
+fn create_body(
+    workshop: &str,
+    network: &str,
+    spec: &NodeSpec,
+    port: Option<u16>,
+) -> ContainerCreateBody {
     // SAFETY: getuid/getgid cannot fail and touch no memory.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let ip = match spec.address {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => a.ip().to_string(),
+    };
+    let networking_config = Some(NetworkingConfig {
+        endpoints_config: Some(HashMap::from([(
+            network.to_string(),
+            EndpointSettings {
+                ipam_config: Some(EndpointIpamConfig {
+                    ipv4_address: Some(ip),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )])),
+    });
+    let common = HostConfig {
+        binds: Some(spec.binds.clone()),
+        cap_drop: Some(vec!["ALL".to_string()]),
+        readonly_rootfs: Some(true),
+        security_opt: Some(vec!["no-new-privileges".to_string()]),
+        memory: Some(MEMORY_BYTES),
+        pids_limit: Some(PIDS),
+        network_mode: Some(network.to_string()),
+        ..Default::default()
+    };
+    if spec.kind == Kind::Workstation {
+        // A shell for the trainee: their workspace read-write, the lab's
+        // public files read-only, scratch space in memory, and the
+        // trainee's resolver as the resolver.
+        let tmpfs = ["/tmp", "/run", "/var/tmp", "/var/lib/unbound"]
+            .into_iter()
+            .map(|d| {
+                (
+                    d.to_string(),
+                    "rw,nosuid,nodev,size=64m,mode=1777".to_string(),
+                )
+            })
+            .collect();
+        return ContainerCreateBody {
+            image: Some(ImageKind::Trainee.reference()),
+            cmd: Some(spec.args.clone()),
+            user: Some(format!("{uid}:{gid}")),
+            hostname: spec.trainee.clone(),
+            working_dir: Some(WORKSPACE_DIR.to_string()),
+            env: Some(vec![
+                format!("HOME={WORKSPACE_DIR}"),
+                format!("TRAINEE={}", spec.trainee.as_deref().unwrap_or_default()),
+            ]),
+            labels: Some(node_labels(workshop, spec, None)),
+            stop_timeout: Some(1),
+            host_config: Some(HostConfig {
+                tmpfs: Some(tmpfs),
+                memory: Some(WORKSTATION_MEMORY_BYTES),
+                pids_limit: Some(WORKSTATION_PIDS),
+                dns: spec.workstation_dns.clone().map(|d| vec![d]),
+                ..common
+            }),
+            networking_config,
+            ..Default::default()
+        };
+    }
     let published = || {
         Some(vec![PortBinding {
             host_ip: Some(Ipv4Addr::LOCALHOST.to_string()),
-            host_port: Some(port.to_string()),
+            host_port: port.map(|p| p.to_string()),
         }])
-    };
-    let ip = match spec.node.address {
-        SocketAddr::V4(a) => a.ip().to_string(),
-        SocketAddr::V6(a) => a.ip().to_string(),
     };
     ContainerCreateBody {
         image: Some(ImageKind::Node.reference()),
@@ -213,36 +351,18 @@ fn create_body(workshop: &str, network: &str, spec: &NodeSpec, port: u16) -> Con
         exposed_ports: Some(vec!["53/udp".to_string(), "53/tcp".to_string()]),
         stop_timeout: Some(2),
         host_config: Some(HostConfig {
-            binds: Some(spec.binds.clone()),
             port_bindings: Some(HashMap::from([
                 ("53/udp".to_string(), published()),
                 ("53/tcp".to_string(), published()),
             ])),
-            cap_drop: Some(vec!["ALL".to_string()]),
             cap_add: Some(vec!["NET_BIND_SERVICE".to_string()]),
-            readonly_rootfs: Some(true),
-            security_opt: Some(vec!["no-new-privileges".to_string()]),
-            memory: Some(MEMORY_BYTES),
-            pids_limit: Some(PIDS),
             sysctls: Some(HashMap::from([(
                 "net.ipv4.ip_unprivileged_port_start".to_string(),
                 "0".to_string(),
             )])),
-            network_mode: Some(network.to_string()),
-            ..Default::default()
+            ..common
         }),
-        networking_config: Some(NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                network.to_string(),
-                EndpointSettings {
-                    ipam_config: Some(EndpointIpamConfig {
-                        ipv4_address: Some(ip),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            )])),
-        }),
+        networking_config,
         ..Default::default()
     }
 }
@@ -332,16 +452,18 @@ pub enum Action {
 }
 
 /// Makes one node's container run as `spec` says; returns the action and
-/// the published port.
+/// the published port (none for a workstation).
 pub async fn ensure_one(
     docker: &Docker,
     workshop: &str,
     network: &str,
     spec: &NodeSpec,
     current: Option<&Running>,
-) -> Result<(Action, u16), DockerError> {
+) -> Result<(Action, Option<u16>), DockerError> {
+    let publishes = spec.kind != Kind::Workstation;
     if let Some(c) = current {
-        if let (true, Some(port)) = (c.spec == spec.digest, c.port) {
+        if c.spec == spec.digest && c.port.is_some() == publishes {
+            let port = c.port;
             if c.state == "running" {
                 return Ok((Action::Kept, port));
             }
@@ -363,7 +485,7 @@ pub async fn ensure_one(
     }
     let mut last = None;
     for _ in 0..3 {
-        let port = free_port()?;
+        let port = if publishes { Some(free_port()?) } else { None };
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.container)
             .build();
@@ -411,26 +533,32 @@ pub async fn ensure_all(
     let existing = list(docker, Some(workshop)).await?;
     for stale in existing
         .iter()
-        .filter(|c| !specs.iter().any(|s| s.node.name == c.node))
+        .filter(|c| !specs.iter().any(|s| s.name == c.node))
     {
         remove(docker, &stale.id).await?;
     }
     progress.start("containers", specs.len() as u64);
-    let results: Vec<Result<(String, u16), DockerError>> = futures_util::stream::iter(specs)
-        .map(|spec| {
-            let current = existing.iter().find(|c| c.node == spec.node.name);
-            async move {
-                let (action, port) = ensure_one(docker, workshop, network, spec, current).await?;
-                tracing::debug!(node = %spec.node.name, ?action, port, "container ready");
-                progress.done(&spec.node.name);
-                Ok((spec.node.name.clone(), port))
-            }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
+    let results: Vec<Result<Option<(String, u16)>, DockerError>> =
+        futures_util::stream::iter(specs)
+            .map(|spec| {
+                let current = existing.iter().find(|c| c.node == spec.name);
+                async move {
+                    let (action, port) =
+                        ensure_one(docker, workshop, network, spec, current).await?;
+                    tracing::debug!(node = %spec.name, ?action, ?port, "container ready");
+                    progress.done(&spec.name);
+                    Ok(port.map(|p| (spec.name.clone(), p)))
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
     progress.finish();
-    results.into_iter().collect()
+    let mut ports = BTreeMap::new();
+    for r in results {
+        ports.extend(r?);
+    }
+    Ok(ports)
 }
 
 /// Removes every container labelled for `workshop` (every dnslab

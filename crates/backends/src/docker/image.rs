@@ -21,7 +21,6 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Which image.
@@ -62,23 +61,10 @@ pub struct ImageInfo {
     pub content: String,
 }
 
-const NODE_DOCKERFILE: &str = "\
-# dnslab's node image: made by `dnslab image build node`, not by hand.
-FROM scratch
-COPY rootfs/ /
-ENTRYPOINT [\"/usr/local/bin/dnslab\"]
-";
-
-const TRAINEE_DOCKERFILE: &str = "\
-# dnslab's trainee image from a debootstrap root filesystem: made by
-# `dnslab image build trainee --rootfs DIR`, not by hand.
-FROM scratch
-COPY rootfs/ /
-COPY dnslab /usr/local/bin/dnslab
-ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
-WORKDIR /workspace
-CMD [\"/bin/bash\"]
-";
+// The Dockerfiles live in docker/, where an instructor reads them; these
+// are the very files the builds use.
+const NODE_DOCKERFILE: &str = include_str!("../../../../docker/node.Dockerfile");
+const TRAINEE_DOCKERFILE: &str = include_str!("../../../../docker/trainee-rootfs.Dockerfile");
 
 /// The tools a trainee image must have, and the Debian package of each.
 pub const TRAINEE_TOOLS: &[(&str, &str)] = &[
@@ -316,6 +302,11 @@ pub async fn ensure(
     if !force && existing_content(docker, &reference).await.as_deref() == Some(&context.digest) {
         return Ok(false);
     }
+    let previous = docker
+        .inspect_image(&reference)
+        .await
+        .ok()
+        .and_then(|i| i.id);
     let image_labels = HashMap::from([
         (labels::MANAGED, "true"),
         (labels::IMAGE, kind.as_str()),
@@ -369,6 +360,22 @@ pub async fn ensure(
                 last_lines.join(" ")
             ),
         });
+    }
+    // The image the tag left: removed unless a container still uses it
+    // (then it goes with `dnslab image rm`).
+    let current = docker
+        .inspect_image(&reference)
+        .await
+        .ok()
+        .and_then(|i| i.id);
+    if let Some(old) = previous.filter(|old| Some(old) != current.as_ref()) {
+        let _ = docker
+            .remove_image(
+                &old,
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
+            .await;
     }
     Ok(true)
 }
@@ -443,7 +450,54 @@ pub async fn remove(docker: &Docker, kind: Option<ImageKind>) -> Result<Vec<Stri
     Ok(removed)
 }
 
-/// Writes `docker/` files that must match the code (used by a test).
-pub fn write_node_dockerfile(mut out: impl Write) -> std::io::Result<()> {
-    out.write_all(NODE_DOCKERFILE.as_bytes())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_dockerfile_installs_every_trainee_tool() {
+        let registry = include_str!("../../../../docker/trainee.Dockerfile");
+        for (tool, package) in TRAINEE_TOOLS {
+            if *package != "bash" {
+                assert!(
+                    registry.contains(package),
+                    "{package} (for /{tool}) missing"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_root_filesystem_without_the_tools_is_refused_with_the_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("usr/bin")).unwrap();
+        std::fs::write(dir.path().join("usr/bin/dig"), b"").unwrap();
+        let Err(DockerError::Setup(message)) = trainee_context(dir.path(), Path::new("/bin/true"))
+        else {
+            panic!("accepted an empty root filesystem");
+        };
+        assert!(
+            message.contains("/usr/bin/dnssec-signzone (bind9-utils)"),
+            "{message}"
+        );
+        assert!(!message.contains("/usr/bin/dig "), "{message}");
+        assert!(message.contains("debootstrap"), "{message}");
+    }
+
+    #[test]
+    fn the_node_context_is_deterministic_and_holds_the_loader_and_libraries() {
+        let exe = current_executable().unwrap();
+        let a = node_context(&exe).unwrap();
+        let b = node_context(&exe).unwrap();
+        assert_eq!(a.digest, b.digest);
+        let mut names = Vec::new();
+        let mut archive = tar::Archive::new(a.tar.as_slice());
+        for entry in archive.entries().unwrap() {
+            names.push(entry.unwrap().path().unwrap().display().to_string());
+        }
+        assert!(names.contains(&"Dockerfile".to_string()), "{names:?}");
+        assert!(names.contains(&"rootfs/usr/local/bin/dnslab".to_string()));
+        assert!(names.iter().any(|n| n.contains("libc.so")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("ld-linux")), "{names:?}");
+    }
 }

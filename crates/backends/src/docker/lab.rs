@@ -51,13 +51,10 @@ pub async fn bring_up(
             .map_err(|e| DockerError::Setup(format!("preparing the state: {e}")))?
             .map_err(lab_error)?;
     }
-    let image_id = docker
-        .inspect_image(&ImageKind::Node.reference())
-        .await
-        .map_err(DockerError::api("inspecting the node image"))?
-        .id
-        .unwrap_or_default();
-    let specs = containers::node_specs(plan, state, &image_id).map_err(lab_error)?;
+    write_public_files(state)?;
+    let (image_id, trainee_image_id) = image_ids(&docker, plan.runs_workstation).await?;
+    let specs =
+        containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
     let ports =
         containers::ensure_all(&docker, &plan.workshop, &net.name, &specs, progress).await?;
     let record = DockerRecord {
@@ -79,20 +76,71 @@ pub async fn bring_up(
     })
 }
 
+/// The node image's id, and the trainee image's when the lab has
+/// workstations (which needs it built: it cannot be made from nothing).
+async fn image_ids(docker: &Docker, workstations: bool) -> Result<(String, String), DockerError> {
+    let id = |r: Result<bollard::models::ImageInspect, _>| r.ok().and_then(|i| i.id);
+    let node = id(docker.inspect_image(&ImageKind::Node.reference()).await).ok_or_else(|| {
+        DockerError::Setup(format!(
+            "the node image {} is missing",
+            ImageKind::Node.reference()
+        ))
+    })?;
+    let trainee = if workstations {
+        id(docker.inspect_image(&ImageKind::Trainee.reference()).await).ok_or_else(|| {
+            DockerError::Setup(format!(
+                "the lab file asks for trainee workstations (nodes.workstation: true) but the trainee image {} is missing; build it with `dnslab image build trainee --rootfs DIR` from a debootstrap root filesystem (see docker/README.md)",
+                ImageKind::Trainee.reference()
+            ))
+        })?
+    } else {
+        String::new()
+    };
+    Ok((node, trainee))
+}
+
+/// `<state>/public/`: what a trainee may see of the lab (root hints and
+/// the lab's trust anchor), mounted into workstations at /lab. Never the
+/// state directory itself, which holds the lab's keys.
+pub fn public_dir(state: &StateDir) -> std::path::PathBuf {
+    state.join("public")
+}
+
+fn write_public_files(state: &StateDir) -> Result<(), DockerError> {
+    let dir = public_dir(state);
+    std::fs::create_dir_all(&dir).map_err(|source| DockerError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    for (from, name) in [
+        (embedded::root_hints_file(state), "root.hints"),
+        (
+            embedded::reference_anchor_file(state),
+            "trust-anchor.dnskey",
+        ),
+    ] {
+        let to = dir.join(name);
+        let text = std::fs::read(&from).map_err(|source| DockerError::Io {
+            path: from.clone(),
+            source,
+        })?;
+        dnslab_zone::writer::write_file_atomically(&to, |w| w.write_all(&text))
+            .map_err(|source| DockerError::Io { path: to, source })?;
+    }
+    Ok(())
+}
+
 /// Whether a node answers through its published port: an authoritative
 /// server answers anything (a trainee's broken zone is REFUSED, yet the
 /// server runs); a resolver resolves the lab root.
 fn node_answers(spec: &NodeSpec, timeout: Duration) -> bool {
-    let node = &spec.node;
-    if node.role.is_resolver() {
-        crate::probe::answers_recursive(node.address, timeout)
-    } else {
-        let apex = node
-            .zones
-            .first()
-            .cloned()
-            .unwrap_or_else(dnslab_zone::Name::root);
-        crate::probe::answers_at_all(node.address, &apex, timeout)
+    match &spec.kind {
+        containers::Kind::Resolver => crate::probe::answers_recursive(spec.address, timeout),
+        containers::Kind::Server { apex } => {
+            crate::probe::answers_at_all(spec.address, apex, timeout)
+        }
+        // Its container runs (checked by the caller); nothing listens.
+        containers::Kind::Workstation => true,
     }
 }
 
@@ -127,9 +175,9 @@ async fn wait_healthy(
         .unwrap_or_default();
         for done in waiting
             .iter()
-            .filter(|w| !silent.iter().any(|s| s.node.name == w.node.name))
+            .filter(|w| !silent.iter().any(|s| s.name == w.name))
         {
-            progress.done(&done.node.name);
+            progress.done(&done.name);
         }
         waiting = silent;
         if waiting.is_empty() {
@@ -140,7 +188,7 @@ async fn wait_healthy(
         let states = container_states(docker, workshop).await?;
         let exited: Vec<&NodeSpec> = waiting
             .iter()
-            .filter(|w| states.get(&w.node.name).is_some_and(|s| s != "running"))
+            .filter(|w| states.get(&w.name).is_some_and(|s| s != "running"))
             .collect();
         if let Some(dead) = exited.first() {
             progress.finish();
@@ -148,7 +196,7 @@ async fn wait_healthy(
             return Err(DockerError::Setup(format!(
                 "container {} stopped ({}); its last output:\n{log}",
                 dead.container,
-                states.get(&dead.node.name).map_or("gone", String::as_str)
+                states.get(&dead.name).map_or("gone", String::as_str)
             )));
         }
         if Instant::now() > deadline {
@@ -157,7 +205,7 @@ async fn wait_healthy(
                 seconds: HEALTHY_WITHIN.as_secs(),
                 nodes: waiting
                     .iter()
-                    .map(|w| w.node.name.as_str())
+                    .map(|w| w.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             });
@@ -314,18 +362,22 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
             else {
                 continue;
             };
-            let Ok(specs) = containers::node_specs(&plan, &state, &image_id) else {
+            // Only the resolver's spec is used: the trainee image id does
+            // not matter here.
+            let Ok(specs) = containers::node_specs(&plan, &state, &image_id, "") else {
                 continue;
             };
-            let Some(spec) = specs.iter().find(|s| {
-                s.node.role == Role::Resolver && s.node.trainee.as_deref() == Some(&t.name)
-            }) else {
+            let resolver_role = Role::Resolver.as_str();
+            let Some(spec) = specs
+                .iter()
+                .find(|s| s.role == resolver_role && s.trainee.as_deref() == Some(&t.name))
+            else {
                 continue;
             };
             let current = containers::list(&docker, Some(&plan.workshop))
                 .await
                 .ok()
-                .and_then(|l| l.into_iter().find(|c| c.node == spec.node.name));
+                .and_then(|l| l.into_iter().find(|c| c.node == spec.name));
             match containers::ensure_one(
                 &docker,
                 &plan.workshop,
@@ -337,11 +389,17 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
             {
                 Ok((action, port)) => {
                     tracing::info!(trainee = %t.name, ?action, "resolver.conf changed: resolver follows");
-                    if record.ports.get(&spec.node.name) != Some(&port) {
-                        let mut updated = record::load(&state).unwrap_or_else(|| record.clone());
-                        updated.ports.insert(spec.node.name.clone(), port);
-                        let _ = record::save(&state, &updated);
-                        dnslab_lab::reach::install(updated.host_map(&plan));
+                    let mut current = record::load(&state).unwrap_or_else(|| record.clone());
+                    if let Some(port) = port
+                        && current.ports.get(&spec.name) != Some(&port)
+                    {
+                        // Re-created on another port: the record and this
+                        // process's map follow.
+                        current.ports.insert(spec.name.clone(), port);
+                        if let Err(error) = record::save(&state, &current) {
+                            tracing::error!(%error, "cannot update the Docker record");
+                        }
+                        dnslab_lab::reach::install(current.host_map(&plan));
                     }
                 }
                 Err(error) => {

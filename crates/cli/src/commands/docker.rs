@@ -1,6 +1,8 @@
 //! `dnslab image …` and the Docker backend's progress display.
 
-use crate::cli::{FormatArg, ImageBuildArgs, ImageKindArg, ImageLsArgs, ImageRmArgs};
+use crate::cli::{
+    ExecArgs, FormatArg, ImageBuildArgs, ImageKindArg, ImageLsArgs, ImageRmArgs, ShellArgs,
+};
 use anyhow::Context;
 use dnslab_backends::docker::image::{self, ImageKind};
 use dnslab_backends::docker::{self, Progress};
@@ -131,4 +133,43 @@ impl Progress for Bars {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The exit status of a command that ended with `code`.
+fn exit_status(code: i64) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(if code == 0 { 0 } else { 1 }))
+}
+
+fn workstation_of(
+    state: &crate::cli::StateArgs,
+    trainee: &str,
+) -> anyhow::Result<(String, String)> {
+    let (_, plan) = super::lab::existing_lab(state)?;
+    let t = super::lab::trainee(&plan, trainee)?;
+    Ok((plan.workshop.clone(), t.name.clone()))
+}
+
+pub fn shell(args: &ShellArgs) -> anyhow::Result<ExitCode> {
+    let (workshop, trainee) = workstation_of(&args.state, &args.trainee)?;
+    let code = runtime()?.block_on(async {
+        let engine = docker::connect().await?;
+        let container = docker::exec::workstation(&engine, &workshop, &trainee).await?;
+        docker::exec::shell(
+            &engine,
+            &container,
+            vec!["/bin/bash".to_string(), "-l".to_string()],
+        )
+        .await
+    })?;
+    Ok(exit_status(code))
+}
+
+pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    let (workshop, trainee) = workstation_of(&args.state, &args.trainee)?;
+    let code = runtime()?.block_on(async {
+        let engine = docker::connect().await?;
+        let container = docker::exec::workstation(&engine, &workshop, &trainee).await?;
+        docker::exec::run(&engine, &container, args.command.clone()).await
+    })?;
+    Ok(exit_status(code))
 }

@@ -72,6 +72,11 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
             state.path().display()
         );
     }
+    if plan.runs_workstation && !args.supervise {
+        eprintln!(
+            "note: trainee workstations (nodes.workstation) run on the Docker backend only; use --backend docker"
+        );
+    }
     if args.supervise {
         // The detached child: the parent prepared the state already.
         runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;

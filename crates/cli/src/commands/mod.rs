@@ -45,6 +45,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Image(ImageCommand::Build(args)) => docker::image_build(&args),
         Command::Image(ImageCommand::Ls(args)) => docker::image_ls(&args),
         Command::Image(ImageCommand::Rm(args)) => docker::image_rm(&args),
+        Command::Shell(args) => docker::shell(&args),
+        Command::Exec(args) => docker::exec(&args),
     }
 }
 

@@ -1,0 +1,437 @@
+//! The Docker backend against the real engine: bring-up, validation
+//! through the published ports, grading, container hardening, healing a
+//! killed node, two workshops side by side, `down` by label (also without
+//! the state directory), and trainee workstations with BIND's tools and
+//! Unbound (trainee image from a debootstrap root filesystem given in
+//! DNSLAB_TRAINEE_ROOTFS).
+//!
+//! Every query goes to 127.0.0.1 (the published ports) or runs inside a
+//! container of the lab the test made. Each test uses its own workshop
+//! name, hence its own network, subnet and containers.
+
+mod common;
+
+use common::lab::{Lab, ok, resolve, wait_for};
+use common::{Flags, query};
+use dnslab_testkit::printed;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn docker_cli(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run the docker client")
+}
+
+/// The ids of every container, network and volume labelled for `workshop`.
+fn labelled(workshop: &str) -> Vec<String> {
+    let filter = format!("label=dnslab.workshop={workshop}");
+    let mut found = Vec::new();
+    for args in [
+        vec!["ps", "-a", "-q", "--filter", &filter],
+        vec!["network", "ls", "-q", "--filter", &filter],
+        vec!["volume", "ls", "-q", "--filter", &filter],
+    ] {
+        let out = docker_cli(&args);
+        assert!(out.status.success(), "docker {args:?}: {}", printed(&out));
+        found.extend(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| format!("{} {l}", args[0])),
+        );
+    }
+    found
+}
+
+fn docker_lab(workshop: &str, extra: &str) -> Lab {
+    let lab = Lab::from_yaml(&format!(
+        "workshop: {workshop}\ntlds: [ne]\ntrainees: {{ names: [alice, bob] }}\n{extra}"
+    ));
+    // A lab left over by an interrupted run of this test goes first.
+    let _ = lab.run(&["down", "--workshop", workshop]);
+    lab
+}
+
+fn up_docker(lab: &Lab) -> String {
+    ok(
+        lab.run(&[
+            "up",
+            lab.file.to_str().unwrap(),
+            "--backend",
+            "docker",
+            "--detach",
+        ]),
+        "dnslab up --backend docker",
+    )
+}
+
+/// Node name → (host address, container state, healthy).
+fn nodes(lab: &Lab) -> Vec<(String, String, String, bool)> {
+    let status = lab.status();
+    assert_eq!(status["backend"], "docker", "{status}");
+    status["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["name"].as_str().unwrap().to_string(),
+                n["host"].as_str().unwrap_or("").to_string(),
+                n["container"].as_str().unwrap_or("").to_string(),
+                n["healthy"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn host_of(lab: &Lab, node: &str) -> SocketAddr {
+    let (_, host, _, _) = nodes(lab)
+        .into_iter()
+        .find(|(n, ..)| n == node)
+        .unwrap_or_else(|| panic!("no node {node}"));
+    host.parse()
+        .unwrap_or_else(|e| panic!("{node}: host {host:?}: {e}"))
+}
+
+fn dnssec() -> Flags {
+    Flags {
+        do_bit: true,
+        cd: false,
+        edns_payload: Some(1232),
+        tcp: false,
+    }
+}
+
+/// `dnslab grade` for one trainee and exercise: (exit code, output).
+fn grade(lab: &Lab, trainee: &str, exercise: &str) -> (i32, String) {
+    let out = lab.run(&["grade", "--trainee", trainee, "--exercise", exercise]);
+    (out.status.code().unwrap_or(-1), printed(&out))
+}
+
+fn submit_ds(lab: &Lab, trainee: &str, ksk: &Path) {
+    ok(
+        lab.run(&[
+            "ds",
+            "submit",
+            "--trainee",
+            trainee,
+            "--key",
+            ksk.to_str().unwrap(),
+        ]),
+        "ds submit",
+    );
+}
+
+/// The KSK's `.key` file among `dir`'s keys (flags 257).
+fn ksk_in(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "key")
+                && std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .any(|l| !l.starts_with(';') && l.contains("DNSKEY") && l.contains(" 257 "))
+        })
+        .unwrap_or_else(|| panic!("no KSK in {}", dir.display()))
+}
+
+#[test]
+fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let workshop = "dnslabtest-main";
+    let lab = docker_lab(workshop, "");
+    let printed_up = up_docker(&lab);
+    assert!(printed_up.contains("is up on Docker"), "{printed_up}");
+
+    // Every node runs in its container, answers, and is reached on loopback.
+    let all = nodes(&lab);
+    assert!(all.len() >= 8, "{all:?}");
+    for (name, host, container, healthy) in &all {
+        assert!(healthy, "{name} not healthy: {all:?}");
+        assert_eq!(container, "running", "{name}");
+        let host: SocketAddr = host.parse().unwrap();
+        assert!(host.ip().is_loopback(), "{name}: {host}");
+    }
+    let status = lab.status();
+    let address = status["nodes"][0]["address"].as_str().unwrap().to_string();
+    assert!(
+        address.starts_with("10."),
+        "lab addresses are on the bridge: {address}"
+    );
+
+    // The node image: FROM scratch, at most 30 MB.
+    let images: serde_json::Value = serde_json::from_str(&ok(
+        lab.run(&["image", "ls", "--format", "json"]),
+        "image ls",
+    ))
+    .unwrap();
+    let node_image = images
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "node")
+        .expect("a node image");
+    let size = node_image["size"].as_i64().unwrap();
+    assert!(size <= 30_000_000, "node image is {size} bytes");
+    let shell = docker_cli(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "/bin/sh",
+        "dnslab-node:0.1.0",
+        "-c",
+        "true",
+    ]);
+    assert!(!shell.status.success(), "the node image has no shell");
+
+    // Containers are hardened: read-only root, capabilities dropped, not
+    // privileged, limits, DNS published on 127.0.0.1 only, no Docker socket.
+    let root = format!("{workshop}-root");
+    let root_container = format!("dnslab-{root}");
+    let inspect = docker_cli(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.CapAdd}} {{.HostConfig.Privileged}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{json .HostConfig.PortBindings}} {{json .Mounts}}",
+        &root_container,
+    ]);
+    let text = String::from_utf8_lossy(&inspect.stdout).to_string();
+    assert!(inspect.status.success(), "{}", printed(&inspect));
+    assert!(
+        text.starts_with("true [ALL] [NET_BIND_SERVICE] false "),
+        "{text}"
+    );
+    assert!(!text.contains("docker.sock"), "{text}");
+    assert!(
+        !text.contains("0.0.0.0"),
+        "published on loopback only: {text}"
+    );
+    assert!(text.contains("\"HostIp\":\"127.0.0.1\""), "{text}");
+
+    // The reference resolver validates the lab's chain, through its port.
+    let reference = host_of(&lab, "reference-resolver");
+    let secure = resolve(reference, "ne.", 6).unwrap().response;
+    assert_eq!(secure.rcode, 0);
+    assert!(secure.ad, "ne. SOA validated (AD)");
+    let bogus = resolve(reference, "expired.zoo.", 6).unwrap().response;
+    assert_eq!(bogus.rcode, 2, "an expired fixture is SERVFAIL");
+
+    // A trainee signs in their workspace (hot reload into the container),
+    // submits the DS, and is graded over the published ports.
+    let workspace = lab.state.join("trainees/alice");
+    let ksk = common::lab::sign_trainee_zone(&lab, &workspace, "alice.ne.");
+    submit_ds(&lab, "alice", &ksk);
+    let auth = host_of(&lab, "alice-auth");
+    wait_for("alice's signed zone served", || {
+        query(auth, "alice.ne.", 48, dnssec()).is_ok_and(|r| !r.answer.is_empty())
+    });
+    let (code, out) = grade(&lab, "alice", "sign-zone");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = grade(&lab, "alice", "ds-submission");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = grade(&lab, "bob", "sign-zone");
+    assert_eq!(code, 1, "bob signed nothing: {out}");
+
+    // A killed node is reported, and `up` brings it back.
+    let tld = format!("dnslab-{workshop}-tld-ne");
+    let killed = docker_cli(&["kill", &tld]);
+    assert!(killed.status.success(), "{}", printed(&killed));
+    let after_kill = nodes(&lab);
+    let (_, _, state, healthy) = after_kill.iter().find(|(n, ..)| n == "tld-ne").unwrap();
+    assert_ne!(state, "running", "{after_kill:?}");
+    assert!(!healthy);
+    let text = ok(lab.run(&["status"]), "status");
+    assert!(text.contains("`dnslab up` brings it back"), "{text}");
+    up_docker(&lab);
+    assert!(nodes(&lab).iter().all(|(.., s, h)| s == "running" && *h));
+    let (code, out) = grade(&lab, "alice", "ds-submission");
+    assert_eq!(code, 0, "after healing: {out}");
+
+    // `down` removes every labelled object and keeps the trainees' work.
+    ok(lab.run(&["down"]), "down");
+    assert!(labelled(workshop).is_empty(), "{:?}", labelled(workshop));
+    assert!(workspace.join("alice.ne.zone.signed").exists());
+}
+
+#[test]
+fn two_workshops_run_side_by_side_and_down_of_one_leaves_the_other() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let first = docker_lab("dnslabtest-one", "zoo: false\n");
+    let second = docker_lab("dnslabtest-two", "zoo: false\n");
+    up_docker(&first);
+    up_docker(&second);
+    let subnet = |lab: &Lab| -> String {
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(lab.state.join("docker.json")).unwrap())
+                .unwrap();
+        record["subnet"].as_str().unwrap().to_string()
+    };
+    assert_ne!(subnet(&first), subnet(&second));
+    let hosts = |lab: &Lab| -> Vec<String> { nodes(lab).into_iter().map(|n| n.1).collect() };
+    let (a, b) = (hosts(&first), hosts(&second));
+    assert!(a.iter().all(|h| !b.contains(h)), "{a:?} {b:?}");
+    assert!(nodes(&first).iter().all(|n| n.3) && nodes(&second).iter().all(|n| n.3));
+
+    ok(first.run(&["down"]), "down");
+    assert!(labelled("dnslabtest-one").is_empty());
+    assert!(!labelled("dnslabtest-two").is_empty());
+    let tld = host_of(&second, "tld-ne");
+    let answer = query(tld, "ne.", 6, dnssec()).unwrap();
+    assert!(
+        answer.aa && answer.rcode == 0,
+        "the other lab still answers"
+    );
+    ok(second.run(&["down"]), "down");
+    assert!(labelled("dnslabtest-two").is_empty());
+}
+
+#[test]
+fn down_finds_the_containers_by_label_when_the_state_directory_is_gone() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let workshop = "dnslabtest-lost";
+    let lab = docker_lab(workshop, "zoo: false\n");
+    up_docker(&lab);
+    assert!(!labelled(workshop).is_empty());
+    // The supervisor goes with its state directory.
+    let pid = std::fs::read_to_string(lab.state.join("supervisor.pid")).unwrap();
+    let _ = Command::new("kill").arg(pid.trim()).status();
+    std::fs::remove_dir_all(&lab.state).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dnslab"))
+        .args(["down", "--workshop", workshop, "--state-dir"])
+        .arg(elsewhere.path().join("gone"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(labelled(workshop).is_empty(), "{:?}", labelled(workshop));
+}
+
+/// Runs `script` with sh in `trainee`'s workstation: (exit code, output).
+fn in_workstation(lab: &Lab, trainee: &str, script: &str) -> (i32, String) {
+    let out = lab.run(&["exec", trainee, "--", "sh", "-c", script]);
+    (out.status.code().unwrap_or(-1), printed(&out))
+}
+
+const UNBOUND_IN_WORKSTATION: &str = r#"
+cat > /tmp/unbound.conf <<'CONF'
+server:
+  interface: 127.0.0.1
+  port: 5300
+  do-daemonize: yes
+  chroot: ""
+  username: ""
+  pidfile: "/tmp/unbound.pid"
+  directory: "/tmp"
+  use-syslog: no
+  logfile: "/tmp/unbound.log"
+  do-ip6: no
+  root-hints: "/lab/root.hints"
+  trust-anchor-file: "/lab/trust-anchor.dnskey"
+  module-config: "validator iterator"
+CONF
+unbound -c /tmp/unbound.conf
+sleep 1
+echo "secure: $(dig @127.0.0.1 -p 5300 +dnssec +tries=3 ne. SOA | grep -c 'flags:.* ad')"
+echo "bogus: $(dig @127.0.0.1 -p 5300 +tries=3 expired.zoo. SOA | grep -o 'status: [A-Z]*')"
+kill "$(cat /tmp/unbound.pid)"
+"#;
+
+/// sign-zone with BIND's tools, as a trainee would type it.
+const BIND_SIGN_ZONE: &str = r#"
+set -e
+cd /workspace
+mkdir -p keys
+dnssec-keygen -q -K keys -a ECDSAP256SHA256 -f KSK alice.ne
+dnssec-keygen -q -K keys -a ECDSAP256SHA256 alice.ne
+dnssec-signzone -S -K keys -o alice.ne -f alice.ne.zone.signed alice.ne.zone
+"#;
+
+#[test]
+fn workstations_have_the_dns_tools_and_see_only_their_workspace() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let Some(rootfs) = std::env::var_os("DNSLAB_TRAINEE_ROOTFS") else {
+        if std::env::var("DNSLAB_REQUIRE_DOCKER").as_deref() == Ok("1") {
+            panic!(
+                "DNSLAB_REQUIRE_DOCKER=1 but DNSLAB_TRAINEE_ROOTFS is not set: give a debootstrap root filesystem with the trainee tools (.ci/run makes one)"
+            );
+        }
+        eprintln!(
+            "skipped: set DNSLAB_TRAINEE_ROOTFS to a debootstrap root filesystem to test workstations"
+        );
+        return;
+    };
+    let workshop = "dnslabtest-ws";
+    let lab = docker_lab(workshop, "nodes: { workstation: true }\n");
+    ok(
+        lab.run(&[
+            "image",
+            "build",
+            "trainee",
+            "--rootfs",
+            rootfs.to_str().unwrap(),
+        ]),
+        "image build trainee",
+    );
+    up_docker(&lab);
+
+    // Only the trainee's own workspace and the lab's public files.
+    let (code, out) = in_workstation(&lab, "alice", "ls /workspace");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("alice.ne.zone") && !out.contains("bob.ne.zone"),
+        "{out}"
+    );
+    let (code, out) = in_workstation(&lab, "alice", "ls /lab");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["root.hints", "trust-anchor.dnskey"]
+    );
+    let (code, out) = in_workstation(&lab, "alice", "touch /usr/x");
+    assert_ne!(code, 0, "the root filesystem is read-only: {out}");
+    // The exit code of the command comes back.
+    let (code, _) = in_workstation(&lab, "alice", "exit 7");
+    assert_eq!(code, 7);
+
+    // Unbound in the workstation validates the lab's chain.
+    let (code, out) = in_workstation(&lab, "alice", UNBOUND_IN_WORKSTATION);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("secure: 1"), "ne. SOA with AD: {out}");
+    assert!(out.contains("bogus: status: SERVFAIL"), "{out}");
+
+    // sign-zone with BIND's tools in alice's workstation; the reference
+    // solution (dnslab's toolbox) in bob's; each then submits the KSK's DS.
+    let (code, out) = in_workstation(&lab, "alice", BIND_SIGN_ZONE);
+    assert_eq!(code, 0, "{out}");
+    let reference = "set -e; cd /workspace; mkdir -p keys; \
+        dnslab key generate --zone bob.ne --ksk --dir keys; \
+        dnslab key generate --zone bob.ne --dir keys; \
+        dnslab zone sign bob.ne.zone --origin bob.ne --keys keys -o bob.ne.zone.signed";
+    let (code, out) = in_workstation(&lab, "bob", reference);
+    assert_eq!(code, 0, "{out}");
+    for trainee in ["alice", "bob"] {
+        let keys = lab.state.join("trainees").join(trainee).join("keys");
+        submit_ds(&lab, trainee, &ksk_in(&keys));
+        let auth = host_of(&lab, &format!("{trainee}-auth"));
+        wait_for("the signed zone served", || {
+            query(auth, &format!("{trainee}.ne."), 48, dnssec()).is_ok_and(|r| !r.answer.is_empty())
+        });
+        for exercise in ["sign-zone", "ds-submission"] {
+            let (code, out) = grade(&lab, trainee, exercise);
+            assert_eq!(code, 0, "{trainee} {exercise}: {out}");
+        }
+    }
+    ok(lab.run(&["down"]), "down");
+    assert!(labelled(workshop).is_empty());
+}
