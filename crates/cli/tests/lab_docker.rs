@@ -252,10 +252,25 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
     let (code, out) = grade(&lab, "alice", "ds-submission");
     assert_eq!(code, 0, "after healing: {out}");
 
+    // `reset` replaces the workspace; the trainee's server follows it, on
+    // the same published port.
+    let auth_before = host_of(&lab, "alice-auth");
+    ok(lab.run(&["reset", "alice"]), "reset");
+    assert_eq!(host_of(&lab, "alice-auth"), auth_before);
+    wait_for("alice's zone unsigned again", || {
+        query(auth_before, "alice.ne.", 48, dnssec()).is_ok_and(|r| r.answer.is_empty())
+    });
+    let (code, out) = grade(&lab, "alice", "sign-zone");
+    assert_eq!(code, 1, "after reset: {out}");
+
     // `down` removes every labelled object and keeps the trainees' work.
     ok(lab.run(&["down"]), "down");
     assert!(labelled(workshop).is_empty(), "{:?}", labelled(workshop));
-    assert!(workspace.join("alice.ne.zone.signed").exists());
+    assert!(workspace.join("alice.ne.zone").exists());
+    assert!(
+        lab.state.join("attic").exists(),
+        "the old workspace is kept"
+    );
 }
 
 #[test]

@@ -367,6 +367,12 @@ fn create_body(
     }
 }
 
+/// Whether `port` on 127.0.0.1 is free for both UDP and TCP right now.
+fn port_is_free(port: u16) -> bool {
+    std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
+        && std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
+}
+
 /// A port on 127.0.0.1 free for both UDP and TCP right now.
 fn free_port() -> Result<u16, DockerError> {
     for _ in 0..50 {
@@ -460,9 +466,33 @@ pub async fn ensure_one(
     spec: &NodeSpec,
     current: Option<&Running>,
 ) -> Result<(Action, Option<u16>), DockerError> {
+    ensure_or_recreate(docker, workshop, network, spec, current, false).await
+}
+
+/// Re-creates a node's container even when it matches its spec (its
+/// mounts must be made again, e.g. after a workspace was replaced),
+/// keeping its port when it can.
+pub async fn recreate_one(
+    docker: &Docker,
+    workshop: &str,
+    network: &str,
+    spec: &NodeSpec,
+    current: Option<&Running>,
+) -> Result<(Action, Option<u16>), DockerError> {
+    ensure_or_recreate(docker, workshop, network, spec, current, true).await
+}
+
+async fn ensure_or_recreate(
+    docker: &Docker,
+    workshop: &str,
+    network: &str,
+    spec: &NodeSpec,
+    current: Option<&Running>,
+    recreate: bool,
+) -> Result<(Action, Option<u16>), DockerError> {
     let publishes = spec.kind != Kind::Workstation;
     if let Some(c) = current {
-        if c.spec == spec.digest && c.port.is_some() == publishes {
+        if !recreate && c.spec == spec.digest && c.port.is_some() == publishes {
             let port = c.port;
             if c.state == "running" {
                 return Ok((Action::Kept, port));
@@ -484,8 +514,17 @@ pub async fn ensure_one(
         remove(docker, &c.id).await?;
     }
     let mut last = None;
-    for _ in 0..3 {
-        let port = if publishes { Some(free_port()?) } else { None };
+    for attempt in 0..3 {
+        // The port it had, if free (first attempt only): the host's map
+        // of published ports stays right.
+        let old = current
+            .and_then(|c| c.port)
+            .filter(|p| attempt == 0 && port_is_free(*p));
+        let port = match (publishes, old) {
+            (false, _) => None,
+            (true, Some(p)) => Some(p),
+            (true, None) => Some(free_port()?),
+        };
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.container)
             .build();

@@ -409,3 +409,42 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
         }
     }
 }
+
+/// Re-creates `trainee`'s containers after their workspace was replaced
+/// (`dnslab reset` moves the old one to the attic; a bind mount would
+/// keep showing it). Ports are kept where they can be.
+pub async fn recreate_trainee(
+    plan: &LabPlan,
+    state: &StateDir,
+    record: &DockerRecord,
+    trainee: &str,
+) -> Result<usize, DockerError> {
+    let docker = connect().await?;
+    let (image_id, trainee_image_id) = image_ids(&docker, plan.runs_workstation).await?;
+    let specs =
+        containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
+    let running = containers::list(&docker, Some(&plan.workshop)).await?;
+    let mut n = 0;
+    for spec in specs
+        .iter()
+        .filter(|s| s.trainee.as_deref() == Some(trainee))
+    {
+        let current = running.iter().find(|c| c.node == spec.name);
+        let (_, port) =
+            containers::recreate_one(&docker, &plan.workshop, &record.network, spec, current)
+                .await?;
+        if let Some(port) = port
+            && record.ports.get(&spec.name) != Some(&port)
+        {
+            let mut updated = record::load(state).unwrap_or_else(|| record.clone());
+            updated.ports.insert(spec.name.clone(), port);
+            record::save(state, &updated).map_err(|source| DockerError::Io {
+                path: record::path(state),
+                source,
+            })?;
+            tracing::warn!(node = %spec.name, port, "published on a new port: run `dnslab up` again so that the supervisor follows");
+        }
+        n += 1;
+    }
+    Ok(n)
+}

@@ -490,6 +490,14 @@ pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = existing_lab(&args.state)?;
     let t = trainee(&plan, &args.trainee)?;
     let attic = state.reset_trainee(&plan, &t.name)?;
+    // On Docker the trainee's containers mount the workspace directory,
+    // which reset replaced: they are made again.
+    if let Some(record) = docker::record::load(&state) {
+        let n = super::docker::runtime()?.block_on(docker::lab::recreate_trainee(
+            &plan, &state, &record, &t.name,
+        ))?;
+        println!("{}: {n} containers re-created on the new workspace", t.name);
+    }
     // Back to the start means the parent has no DS any more either.
     if !submitted_ds(&state, t)?.is_empty() {
         store_ds(&state, t, &[])?;
