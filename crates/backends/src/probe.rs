@@ -91,3 +91,42 @@ pub fn answers_at_all(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Durat
     let mut buf = [0u8; 1500];
     matches!(socket.recv_from(&mut buf), Ok((n, from)) if from == addr && n >= 12 && u16::from_be_bytes([buf[0], buf[1]]) == id)
 }
+
+/// The DS records (RDATA in wire form, sorted) for `zone` that the
+/// parent's server at `addr` serves now (empty for NODATA); `None` when it
+/// does not answer.
+pub fn served_ds(
+    addr: SocketAddr,
+    zone: &dnslab_zone::Name,
+    timeout: Duration,
+) -> Option<Vec<Vec<u8>>> {
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::{Name as HName, RecordType};
+    use hickory_proto::serialize::binary::BinEncodable;
+    let (addr, _) = dnslab_lab::reach::route(addr, None);
+    let name = HName::from_ascii(zone.to_string()).ok()?;
+    let id = (std::process::id() as u16) ^ 0x0d50;
+    let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
+    msg.add_query(Query::query(name, RecordType::DS));
+    let wire = msg.to_vec().ok()?;
+    let socket = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))).ok()?;
+    socket.set_read_timeout(Some(timeout)).ok()?;
+    socket.send_to(&wire, addr).ok()?;
+    let mut buf = [0u8; 4096];
+    let (n, from) = socket.recv_from(&mut buf).ok()?;
+    if from != addr {
+        return None;
+    }
+    let reply = Message::from_vec(buf.get(..n)?).ok()?;
+    if reply.metadata.id != id {
+        return None;
+    }
+    let mut ds: Vec<Vec<u8>> = reply
+        .answers
+        .iter()
+        .filter(|r| r.record_type() == RecordType::DS)
+        .filter_map(|r| r.data.to_bytes().ok())
+        .collect();
+    ds.sort();
+    Some(ds)
+}

@@ -655,6 +655,7 @@ pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
     for r in &records {
         println!("  {r}");
     }
+    wait_until_served(&state, &plan, t, &records);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -669,7 +670,37 @@ pub fn ds_withdraw(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
         t.zone,
         parent_of(t)
     );
+    wait_until_served(&state, &plan, t, &[]);
     Ok(ExitCode::SUCCESS)
+}
+
+/// When the lab runs, waits (a few seconds at most) until the trainee's
+/// TLD serves exactly `records` as the zone's DS set, so that whatever
+/// comes next (a query, `dnslab grade`) sees it.
+fn wait_until_served(state: &StateDir, plan: &LabPlan, t: &Trainee, records: &[Record]) {
+    if running_pid(state).is_none() {
+        return;
+    }
+    let Some(tld) = plan.tld(&t.tld) else {
+        return;
+    };
+    let mut want: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
+    want.sort();
+    want.dedup();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let served =
+            dnslab_backends::probe::served_ds(tld.address, &t.zone, Duration::from_millis(300));
+        if served.as_ref() == Some(&want) {
+            println!("{} serves it now", tld.apex);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "dnslab: warning: {} does not serve the new DS set yet; check `dnslab status`",
+        tld.apex
+    );
 }
 
 pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
