@@ -24,3 +24,8 @@ bench-sign:
 # Grading benchmark: 100 trainees graded on sign-zone (port 53: run as root).
 bench-grade:
     bash benches/grade.sh
+
+# The pilot lab on Docker: up and down beside the docker CLI (docs/benchmarks.md).
+bench-docker:
+    cargo build --release
+    benches/docker-up.sh 3
