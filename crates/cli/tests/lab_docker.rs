@@ -252,6 +252,44 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
     let (code, out) = grade(&lab, "alice", "ds-submission");
     assert_eq!(code, 0, "after healing: {out}");
 
+    // The supervisor records alice's timeline through the published ports:
+    // her DNSKEY set at her server, her DS at the TLD.
+    let timeline = lab.state.join("timeline/alice.jsonl");
+    wait_for("a timeline snapshot with alice's keys and DS", || {
+        std::fs::read_to_string(&timeline)
+            // JSON lines: the tabs of the record text are escaped.
+            .is_ok_and(|t| t.contains(r"\tDNSKEY\t") && t.contains(r"\tDS\t"))
+    });
+
+    // The TLD's CDS scanner reaches alice's server the same way: a signed
+    // delete request (RFC 8078) removes her DS.
+    let zone_file = workspace.join("alice.ne.zone");
+    let mut text = std::fs::read_to_string(&zone_file).unwrap();
+    text.push_str("alice.ne. 60 IN CDS 0 0 0 00\nalice.ne. 60 IN CDNSKEY 0 3 0 AA==\n");
+    std::fs::write(&zone_file, text).unwrap();
+    let keys = workspace.join("keys");
+    ok(
+        lab.run(&[
+            "zone",
+            "sign",
+            zone_file.to_str().unwrap(),
+            "--origin",
+            "alice.ne.",
+            "--keys",
+            keys.to_str().unwrap(),
+        ]),
+        "zone sign with CDS delete",
+    );
+    wait_for("the CDS delete request served", || {
+        query(auth, "alice.ne.", 59, dnssec()).is_ok_and(|r| !r.answer.is_empty())
+    });
+    let scanned = ok(lab.run(&["ds", "scan", "--trainee", "alice"]), "ds scan");
+    assert!(scanned.contains("delete request honoured"), "{scanned}");
+    let tld_host = host_of(&lab, "tld-ne");
+    wait_for("the DS gone from ne.", || {
+        query(tld_host, "alice.ne.", 43, dnssec()).is_ok_and(|r| r.answer.is_empty())
+    });
+
     // `reset` replaces the workspace; the trainee's server follows it, on
     // the same published port.
     let auth_before = host_of(&lab, "alice-auth");
@@ -418,6 +456,31 @@ fn workstations_have_the_dns_tools_and_see_only_their_workspace() {
     // The exit code of the command comes back.
     let (code, _) = in_workstation(&lab, "alice", "exit 7");
     assert_eq!(code, 7);
+
+    // `dnslab shell` on a TTY: what is typed runs, and its exit status
+    // comes back.
+    let mut shell = Command::new(env!("CARGO_BIN_EXE_dnslab"))
+        .args(["shell", "alice"])
+        .env("DNSLAB_STATE_DIR", &lab.state)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = shell.stdin.take().unwrap();
+        stdin
+            .write_all(b"echo marker-$((6*7)) in $(pwd); exit 5\n")
+            .unwrap();
+    }
+    let out = shell.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", printed(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("marker-42 in /workspace"),
+        "{}",
+        printed(&out)
+    );
 
     // Unbound in the workstation validates the lab's chain.
     let (code, out) = in_workstation(&lab, "alice", UNBOUND_IN_WORKSTATION);
