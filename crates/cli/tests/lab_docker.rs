@@ -513,3 +513,37 @@ fn workstations_have_the_dns_tools_and_see_only_their_workspace() {
     ok(lab.run(&["down"]), "down");
     assert!(labelled(workshop).is_empty());
 }
+
+#[test]
+fn a_foreground_docker_lab_is_removed_when_stopped() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let workshop = "dnslabtest-fg";
+    let lab = docker_lab(workshop, "zoo: false\n");
+    let mut up = Command::new(env!("CARGO_BIN_EXE_dnslab"))
+        .args(["up", lab.file.to_str().unwrap(), "--backend", "docker"])
+        .env("DNSLAB_STATE_DIR", &lab.state)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the foreground lab's supervisor", || {
+        lab.state.join("ready").exists()
+    });
+    assert!(nodes(&lab).iter().all(|n| n.3), "{:?}", nodes(&lab));
+    // SIGTERM, as Ctrl-C or a service manager would stop it.
+    let _ = Command::new("kill").arg(up.id().to_string()).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = up.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "up did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    assert!(labelled(workshop).is_empty(), "{:?}", labelled(workshop));
+    assert!(!lab.state.join("docker.json").exists());
+}
