@@ -179,16 +179,22 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
         .expect("a node image");
     let size = node_image["size"].as_i64().unwrap();
     assert!(size <= 30_000_000, "node image is {size} bytes");
+    let node_image = format!("dnslab-node:{}", env!("CARGO_PKG_VERSION"));
     let shell = docker_cli(&[
         "run",
         "--rm",
         "--entrypoint",
         "/bin/sh",
-        "dnslab-node:0.1.0",
+        &node_image,
         "-c",
         "true",
     ]);
     assert!(!shell.status.success(), "the node image has no shell");
+    assert!(
+        printed(&shell).contains("no such file"),
+        "it fails for that reason: {}",
+        printed(&shell)
+    );
 
     // Containers are hardened: read-only root, capabilities dropped, not
     // privileged, limits, DNS published on 127.0.0.1 only, no Docker socket.
@@ -207,6 +213,8 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
         "{text}"
     );
     assert!(!text.contains("docker.sock"), "{text}");
+    assert!(text.contains("/zones\""), "the root serves from zones/: {text}");
+    assert!(!text.contains("/keys"), "no lab keys mounted: {text}");
     assert!(
         !text.contains("0.0.0.0"),
         "published on loopback only: {text}"
@@ -357,6 +365,9 @@ fn down_finds_the_containers_by_label_when_the_state_directory_is_gone() {
     // The supervisor goes with its state directory.
     let pid = std::fs::read_to_string(lab.state.join("supervisor.pid")).unwrap();
     let _ = Command::new("kill").arg(pid.trim()).status();
+    wait_for("the supervisor to exit", || {
+        !Path::new(&format!("/proc/{}", pid.trim())).exists()
+    });
     std::fs::remove_dir_all(&lab.state).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dnslab"))
@@ -392,7 +403,10 @@ server:
   module-config: "validator iterator"
 CONF
 unbound -c /tmp/unbound.conf
-sleep 1
+for i in $(seq 50); do
+    dig @127.0.0.1 -p 5300 +tries=1 +time=1 . SOA >/dev/null && break
+    sleep 0.2
+done
 echo "secure: $(dig @127.0.0.1 -p 5300 +dnssec +tries=3 ne. SOA | grep -c 'flags:.* ad')"
 echo "bogus: $(dig @127.0.0.1 -p 5300 +tries=3 expired.zoo. SOA | grep -o 'status: [A-Z]*')"
 kill "$(cat /tmp/unbound.pid)"
@@ -443,6 +457,20 @@ fn workstations_have_the_dns_tools_and_see_only_their_workspace() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("alice.ne.zone") && !out.contains("bob.ne.zone"),
+        "{out}"
+    );
+    // No private key anywhere in the container (the lab's are in the
+    // state directory's keys/, which is not mounted), and only two mounts
+    // from the host's state: /workspace and /lab.
+    let (code, out) = in_workstation(
+        &lab,
+        "alice",
+        "find / -xdev -name '*.private' 2>/dev/null | wc -l; find /workspace /lab -name '*.private' | wc -l",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["0", "0"],
         "{out}"
     );
     let (code, out) = in_workstation(&lab, "alice", "ls /lab");

@@ -93,20 +93,44 @@ fn inside(state: &StateDir, file: &Path) -> Result<String, BackendError> {
     Ok(Path::new(LAB_DIR).join(rel).display().to_string())
 }
 
-fn bind(host: &Path, container: &str) -> String {
-    format!("{}:{container}:ro", host.display())
+/// A read-only bind mount of the state directory's `dir` at its place
+/// under /lab. The host side is made absolute: the engine would take a
+/// relative path for the name of a volume.
+fn bind_state_dir(state: &StateDir, dir: &Path, writable: bool) -> Result<String, BackendError> {
+    let at = inside(state, dir)?;
+    bind_at(dir, &at, writable)
+}
+
+fn bind_at(host: &Path, container: &str, writable: bool) -> Result<String, BackendError> {
+    let host = std::path::absolute(host).map_err(|source| BackendError::Io {
+        path: host.to_path_buf(),
+        source,
+    })?;
+    Ok(format!(
+        "{}:{container}{}",
+        host.display(),
+        if writable { "" } else { ":ro" }
+    ))
 }
 
 /// The specs of every node the lab runs (`plan` rebased onto the lab
-/// network), for image `image_id`.
+/// network), for node image `image_id` and trainee image
+/// `trainee_image_id` (workstations).
+///
+/// Each container mounts only what it serves or reads: lab servers the
+/// signed lab zones (`zones/`), a trainee's server that trainee's
+/// workspace, resolvers the root hints and anchors (`public/`,
+/// `resolvers/`). Never `keys/`, another trainee's workspace or the attic.
 pub fn node_specs(
     plan: &LabPlan,
     state: &StateDir,
     image_id: &str,
     trainee_image_id: &str,
 ) -> Result<Vec<NodeSpec>, BackendError> {
-    let state_bind = bind(state.path(), LAB_DIR);
     let axfr = [plan.network.to_string(), "127.0.0.0/8".to_string()];
+    let zones_dir = state.join("zones");
+    let public = super::lab::public_dir(state);
+    let resolvers_dir = state.join("resolvers");
     let mut specs = Vec::new();
     for (node, config) in embedded::node_configs(plan, state)? {
         let mut args = vec![
@@ -121,15 +145,13 @@ pub fn node_specs(
         for a in &axfr {
             args.extend(["--axfr-allow".to_string(), a.clone()]);
         }
-        let mut binds = Vec::new();
         for zone in &config.zones {
             args.extend([
                 "--zone".to_string(),
                 format!("{}={}", zone.origin, inside(state, &zone.file)?),
             ]);
         }
-        if node.role == Role::Auth {
-            // Only this trainee's workspace, at its place under /lab.
+        let binds = if node.role == Role::Auth {
             let trainee = node
                 .trainee
                 .as_deref()
@@ -138,18 +160,22 @@ pub fn node_specs(
                     path: state.path().to_path_buf(),
                     source: std::io::Error::other(format!("node {} has no trainee", node.name)),
                 })?;
-            let workspace = state.join(&trainee.workspace);
-            binds.push(bind(&workspace, &inside(state, &workspace)?));
             args.push("--prefer-signed".to_string());
+            args.push("--allow-broken".to_string());
+            vec![bind_state_dir(
+                state,
+                &state.join(&trainee.workspace),
+                false,
+            )?]
         } else {
-            binds.push(state_bind.clone());
-        }
+            vec![bind_state_dir(state, &zones_dir, false)?]
+        };
         let apex = node
             .zones
             .first()
             .cloned()
             .unwrap_or_else(dnslab_zone::Name::root);
-        specs.push(spec(
+        specs.push(NodeSpec::new(
             plan,
             &node,
             Kind::Server { apex },
@@ -157,39 +183,49 @@ pub fn node_specs(
             binds,
             image_id,
             &[],
-        ));
+        )?);
     }
     for node in plan.nodes.iter().filter(|n| n.role.is_resolver()) {
         let Some(config) = embedded::resolver_config(plan, state, node) else {
             continue;
         };
+        // The public copies: the state directory's own files sit beside
+        // the lab's keys.
         let mut args = vec![
             "resolve".to_string(),
             "--listen".to_string(),
             config.listen.to_string(),
             "--root-hints".to_string(),
-            inside(state, &config.root_hints)?,
+            inside(state, &public.join("root.hints"))?,
         ];
         let mut watched = Vec::new();
         if let Some(anchors) = &config.trust_anchors {
-            args.extend(["--trust-anchors".to_string(), inside(state, anchors)?]);
-            watched.push(std::fs::read(anchors).unwrap_or_default());
+            let anchors = if *anchors == embedded::reference_anchor_file(state) {
+                public.join("trust-anchor.dnskey")
+            } else {
+                anchors.clone()
+            };
+            args.extend(["--trust-anchors".to_string(), inside(state, &anchors)?]);
+            watched.push(std::fs::read(&anchors).unwrap_or_default());
         }
         for net in &config.allow {
             args.extend(["--allow".to_string(), net.to_string()]);
         }
-        specs.push(spec(
+        let binds = vec![
+            bind_state_dir(state, &public, false)?,
+            bind_state_dir(state, &resolvers_dir, false)?,
+        ];
+        specs.push(NodeSpec::new(
             plan,
             node,
             Kind::Resolver,
             args,
-            vec![state_bind.clone()],
+            binds,
             image_id,
             &watched,
-        ));
+        )?);
     }
     if plan.runs_workstation {
-        let public = super::lab::public_dir(state);
         for t in &plan.trainees {
             let node = Node {
                 name: format!("{}-workstation", t.name),
@@ -199,11 +235,11 @@ pub fn node_specs(
                 zones: Vec::new(),
             };
             let binds = vec![
-                format!("{}:{WORKSPACE_DIR}", state.join(&t.workspace).display()),
-                bind(&public, PUBLIC_DIR),
+                bind_at(&state.join(&t.workspace), WORKSPACE_DIR, true)?,
+                bind_at(&public, PUBLIC_DIR, false)?,
             ];
             let args = vec!["sleep".to_string(), "infinity".to_string()];
-            let mut w = spec(
+            let mut w = NodeSpec::new(
                 plan,
                 &node,
                 Kind::Workstation,
@@ -211,43 +247,56 @@ pub fn node_specs(
                 binds,
                 trainee_image_id,
                 &[],
-            );
+            )?;
             w.role = "workstation".to_string();
             w.workstation_dns = Some(t.resolver.ip().to_string());
+            w.seal(&plan.workshop, trainee_image_id);
             specs.push(w);
         }
     }
     Ok(specs)
 }
 
-fn spec(
-    plan: &LabPlan,
-    node: &Node,
-    kind: Kind,
-    args: Vec<String>,
-    binds: Vec<String>,
-    image_id: &str,
-    watched: &[Vec<u8>],
-) -> NodeSpec {
-    let container = container_name(&plan.workshop, &node.name);
-    let mut parts: Vec<&[u8]> = vec![image_id.as_bytes(), container.as_bytes()];
-    let address = node.address.to_string();
-    parts.push(address.as_bytes());
-    parts.extend(args.iter().map(|a| a.as_bytes()));
-    parts.extend(binds.iter().map(|b| b.as_bytes()));
-    parts.extend(watched.iter().map(|w| w.as_slice()));
-    let digest = super::digest_hex(&parts);
-    NodeSpec {
-        name: node.name.clone(),
-        role: node.role.as_str().to_string(),
-        trainee: node.trainee.clone(),
-        address: node.address,
-        kind,
-        workstation_dns: None,
-        container,
-        args,
-        binds,
-        digest,
+impl NodeSpec {
+    fn new(
+        plan: &LabPlan,
+        node: &Node,
+        kind: Kind,
+        args: Vec<String>,
+        binds: Vec<String>,
+        image_id: &str,
+        watched: &[Vec<u8>],
+    ) -> Result<NodeSpec, BackendError> {
+        let mut spec = NodeSpec {
+            name: node.name.clone(),
+            role: node.role.as_str().to_string(),
+            trainee: node.trainee.clone(),
+            address: node.address,
+            kind,
+            workstation_dns: None,
+            container: container_name(&plan.workshop, &node.name),
+            args,
+            binds,
+            digest: String::new(),
+        };
+        let watched: Vec<u8> = watched.concat();
+        spec.seal_with(&plan.workshop, image_id, &watched);
+        Ok(spec)
+    }
+
+    /// Sets the digest from everything the container is created from.
+    fn seal(&mut self, workshop: &str, image_id: &str) {
+        self.seal_with(workshop, image_id, &[]);
+    }
+
+    /// The digest covers the whole creation request (user, limits,
+    /// mounts, arguments, addresses; not the host port, not the labels),
+    /// the image and files the container reads once (anchors).
+    fn seal_with(&mut self, workshop: &str, image_id: &str, watched: &[u8]) {
+        let mut body = create_body(workshop, &super::network_name(workshop), self, None);
+        body.labels = None;
+        let request = serde_json::to_vec(&body).unwrap_or_default();
+        self.digest = super::digest_hex(&[image_id.as_bytes(), &request, watched]);
     }
 }
 

@@ -72,8 +72,8 @@ pub async fn run(docker: &Docker, container: &str, cmd: Vec<String>) -> Result<i
 
 async fn exit_code(docker: &Docker, exec_id: &str) -> Result<i64, DockerError> {
     // The stream ends when the process does; its exit code may take a
-    // moment to be recorded.
-    for _ in 0..50 {
+    // moment to be recorded (longer on a busy engine).
+    for _ in 0..500 {
         let inspect = docker
             .inspect_exec(exec_id)
             .await

@@ -128,7 +128,9 @@ fn shared_libraries(exe: &Path) -> Result<Vec<PathBuf>, DockerError> {
         })?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        if text.contains("not a dynamic executable") || out.stderr.is_empty() {
+        // glibc's ldd says so on stderr, others on stdout.
+        let said = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+        if said.contains("not a dynamic executable") || said.contains("statically linked") {
             return Ok(Vec::new());
         }
         return Err(DockerError::Setup(format!(

@@ -36,6 +36,13 @@ pub async fn bring_up(
     state: &StateDir,
     progress: &dyn Progress,
 ) -> Result<UpReport, DockerError> {
+    if !plan.runs_auth || !plan.runs_resolver {
+        // Trainees' own servers would sit on the lab's bridge, where the
+        // host does not go: the Docker backend runs every node itself.
+        return Err(DockerError::Setup(
+            "the Docker backend runs every trainee's server and resolver: remove `nodes: { auth: false }` / `resolver: false` from the lab file, or use the embedded backend".to_string(),
+        ));
+    }
     let docker = connect().await?;
     progress.start("node image", 1);
     let image_built = image::ensure_node_image(&docker, false).await?;
@@ -107,6 +114,12 @@ pub fn public_dir(state: &StateDir) -> std::path::PathBuf {
 }
 
 fn write_public_files(state: &StateDir) -> Result<(), DockerError> {
+    // Mounted into the resolvers even before any trainee anchors exist.
+    let resolvers = state.join("resolvers");
+    std::fs::create_dir_all(&resolvers).map_err(|source| DockerError::Io {
+        path: resolvers,
+        source,
+    })?;
     let dir = public_dir(state);
     std::fs::create_dir_all(&dir).map_err(|source| DockerError::Io {
         path: dir.clone(),
@@ -139,8 +152,8 @@ fn node_answers(spec: &NodeSpec, timeout: Duration) -> bool {
         containers::Kind::Server { apex } => {
             crate::probe::answers_at_all(spec.address, apex, timeout)
         }
-        // Its container runs (checked by the caller); nothing listens.
-        containers::Kind::Workstation => true,
+        // Nothing listens: the caller checks its container runs.
+        containers::Kind::Workstation => false,
     }
 }
 
@@ -165,14 +178,25 @@ async fn wait_healthy(
                         })
                     })
                     .collect();
+                // A probe that panicked proves nothing: still waiting.
                 handles
                     .into_iter()
-                    .filter_map(|h| h.join().ok().flatten())
+                    .zip(batch.iter())
+                    .filter_map(|(h, s)| h.join().unwrap_or_else(|_| Some(s.clone())))
                     .collect()
             })
         })
         .await
-        .unwrap_or_default();
+        .unwrap_or_else(|_| waiting.clone());
+        // A workstation is ready when its container runs.
+        let states = container_states(docker, workshop).await?;
+        let silent: Vec<NodeSpec> = silent
+            .into_iter()
+            .filter(|s| {
+                s.kind != containers::Kind::Workstation
+                    || states.get(&s.name).map(String::as_str) != Some("running")
+            })
+            .collect();
         for done in waiting
             .iter()
             .filter(|w| !silent.iter().any(|s| s.name == w.name))
@@ -185,7 +209,6 @@ async fn wait_healthy(
             return Ok(());
         }
         // A container that exited will not come back by waiting.
-        let states = container_states(docker, workshop).await?;
         let exited: Vec<&NodeSpec> = waiting
             .iter()
             .filter(|w| states.get(&w.name).is_some_and(|s| s != "running"))
@@ -347,14 +370,29 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
             return;
         }
     };
+    let record_stamp = || {
+        std::fs::metadata(record::path(&state))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let mut record_seen = record_stamp();
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
+        // Another command (reset) may have moved a node to another port.
+        let record_now = record_stamp();
+        if record_now != record_seen {
+            record_seen = record_now;
+            if let Some(updated) = record::load(&state) {
+                dnslab_lab::reach::install(updated.host_map(&plan));
+            }
+        }
         for t in &plan.trainees {
             let now = stamp(t);
             if seen.get(&t.name) == Some(&now) {
                 continue;
             }
-            seen.insert(t.name.clone(), now);
+            // `seen` moves on only once the resolver follows: a failure is
+            // tried again at the next look.
             let Ok(image_id) = docker
                 .inspect_image(&ImageKind::Node.reference())
                 .await
@@ -388,6 +426,7 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
             .await
             {
                 Ok((action, port)) => {
+                    seen.insert(t.name.clone(), now);
                     tracing::info!(trainee = %t.name, ?action, "resolver.conf changed: resolver follows");
                     let mut current = record::load(&state).unwrap_or_else(|| record.clone());
                     if let Some(port) = port
@@ -425,9 +464,19 @@ pub async fn recreate_trainee(
         containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
     let running = containers::list(&docker, Some(&plan.workshop)).await?;
     let mut n = 0;
+    // The containers that mount the workspace: the trainee's server and
+    // workstation. (Their resolver follows resolver.conf through the
+    // supervisor, which re-creates it when that file changes.)
+    let mounts_workspace = |s: &&NodeSpec| {
+        matches!(
+            s.kind,
+            containers::Kind::Server { .. } | containers::Kind::Workstation
+        )
+    };
     for spec in specs
         .iter()
         .filter(|s| s.trainee.as_deref() == Some(trainee))
+        .filter(mounts_workspace)
     {
         let current = running.iter().find(|c| c.node == spec.name);
         let (_, port) =

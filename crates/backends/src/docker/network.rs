@@ -4,8 +4,11 @@
 //! other Docker network and no route of this host uses; the plan's address
 //! rows map onto it as they do onto 127.x on the embedded backend. The
 //! gateway is 10.N.255.254, away from the plan's rows (the root is
-//! 10.N.0.1). Outbound masquerading is off: a lab needs no internet, and a
-//! classroom often has none.
+//! 10.N.0.1). Outbound masquerading is off, so lab containers do not reach
+//! the internet through the host's address (a lab needs none, and a
+//! classroom often has none). That is not a firewall: a container can
+//! still reach the host itself at the gateway address, as on any Docker
+//! bridge.
 
 use super::{DockerError, label_filter, labels, network_name, workshop_labels};
 use bollard::Docker;

@@ -91,7 +91,8 @@ pub fn image_rm(args: &ImageRmArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Progress bars on a terminal, one line per step elsewhere.
+/// Progress bars on a terminal (indicatif draws nothing when stderr is
+/// not one).
 pub(crate) struct Bars {
     bar: Mutex<Option<ProgressBar>>,
 }

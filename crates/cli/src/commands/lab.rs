@@ -142,14 +142,15 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
-    // A supervisor from an earlier `up` holds the old port map: replaced.
+    let bars = super::docker::Bars::new();
+    let report = rt.block_on(docker::lab::bring_up(&mut plan, &state, &bars))?;
+    // A supervisor from an earlier `up` holds the old port map: replaced,
+    // once the lab is up (a failed `up` leaves it supervising).
     if let Some(pid) = running_pid(&state)
         && !embedded::stop(pid, Duration::from_secs(10))
     {
         bail!("the running lab supervisor (pid {pid}) did not stop");
     }
-    let bars = super::docker::Bars::new();
-    let report = rt.block_on(docker::lab::bring_up(&mut plan, &state, &bars))?;
     println!(
         "lab {} is up on Docker: {} containers answering in {:.2} s{}; network {} ({}); state in {}",
         plan.workshop,
