@@ -213,7 +213,10 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
         "{text}"
     );
     assert!(!text.contains("docker.sock"), "{text}");
-    assert!(text.contains("/zones\""), "the root serves from zones/: {text}");
+    assert!(
+        text.contains("/zones\""),
+        "the root serves from zones/: {text}"
+    );
     assert!(!text.contains("/keys"), "no lab keys mounted: {text}");
     assert!(
         !text.contains("0.0.0.0"),

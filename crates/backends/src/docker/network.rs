@@ -133,11 +133,7 @@ pub async fn ensure(
         };
         match docker.create_network(request).await {
             Ok(created) => {
-                return Ok(LabNetwork {
-                    name,
-                    id: created.id,
-                    subnet,
-                });
+                return settle_duplicates(docker, workshop, name, created.id, subnet).await;
             }
             // Another `up` took it meanwhile: try the next one.
             Err(e) if e.to_string().to_lowercase().contains("overlap") => {
@@ -156,6 +152,44 @@ pub async fn ensure(
         first: FIRST,
         last: LAST,
     })
+}
+
+/// Engines before API 1.44 accept two networks of one name: when another
+/// `up` of the same workshop made one at the same moment, the older one
+/// is kept and ours removed.
+async fn settle_duplicates(
+    docker: &Docker,
+    workshop: &str,
+    name: String,
+    id: String,
+    subnet: Ipv4Net,
+) -> Result<LabNetwork, DockerError> {
+    let filters = label_filter(&[(labels::WORKSHOP, workshop)]);
+    let options = ListNetworksOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let mut same: Vec<bollard::models::Network> = docker
+        .list_networks(Some(options))
+        .await
+        .map_err(DockerError::api("listing networks"))?
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(name.as_str()))
+        .collect();
+    if same.len() < 2 {
+        return Ok(LabNetwork { name, id, subnet });
+    }
+    same.sort_by_key(|n| (n.created.clone().map(|c| c.to_string()), n.id.clone()));
+    let keep = same.remove(0);
+    if keep.id.as_deref() != Some(id.as_str()) {
+        let _ = docker.remove_network(&id).await;
+    }
+    let kept_subnet = subnet_of(&keep);
+    match (keep.id, kept_subnet) {
+        (Some(id), Some(subnet)) => Ok(LabNetwork { name, id, subnet }),
+        _ => Err(DockerError::Setup(format!(
+            "network {name} has no IPv4 subnet"
+        ))),
+    }
 }
 
 /// Removes the networks labelled for `workshop` (every dnslab network when
