@@ -258,6 +258,8 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
     assert!(!healthy);
     let text = ok(lab.run(&["status"]), "status");
     assert!(text.contains("`dnslab up` brings it back"), "{text}");
+    let tld_line = text.lines().find(|l| l.starts_with("tld-ne ")).unwrap();
+    assert!(tld_line.contains("127.0.0.1:"), "the host column: {text}");
     up_docker(&lab);
     assert!(nodes(&lab).iter().all(|(.., s, h)| s == "running" && *h));
     let (code, out) = grade(&lab, "alice", "ds-submission");

@@ -404,14 +404,30 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 "lab {} ({} backend): {running}; state in {}",
                 status.workshop, status.backend, status.state_dir
             );
+            let docker = status.backend == "docker";
             println!(
-                "{:<22} {:<19} {:<10} {:<22} {:<8} zones",
-                "node", "role", "trainee", "address", "health"
+                "{:<22} {:<19} {:<10} {:<22} {}{:<8} zones",
+                "node",
+                "role",
+                "trainee",
+                "address",
+                if docker {
+                    format!("{:<17} ", "host")
+                } else {
+                    String::new()
+                },
+                "health"
             );
             for n in &status.nodes {
                 let health = if n.healthy { "ok" } else { "DOWN" };
+                // On Docker: where this host reaches the node.
+                let host = if docker {
+                    format!("{:<17} ", n.host.as_deref().unwrap_or("-"))
+                } else {
+                    String::new()
+                };
                 println!(
-                    "{:<22} {:<19} {:<10} {:<22} {:<8} {}{}",
+                    "{:<22} {:<19} {:<10} {:<22} {host}{:<8} {}{}",
                     n.name,
                     n.role,
                     n.trainee.as_deref().unwrap_or("-"),
