@@ -580,3 +580,44 @@ fn a_foreground_docker_lab_is_removed_when_stopped() {
     assert!(labelled(workshop).is_empty(), "{:?}", labelled(workshop));
     assert!(!lab.state.join("docker.json").exists());
 }
+
+#[test]
+fn up_resumes_a_lab_whose_containers_all_stopped() {
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    // What an engine restart leaves: every container stopped, the network
+    // and the state still there.
+    let workshop = "dnslabtest-resume";
+    let lab = docker_lab(workshop, "zoo: false\n");
+    up_docker(&lab);
+    let before: Vec<(String, String)> = nodes(&lab).into_iter().map(|n| (n.0, n.1)).collect();
+    let ids = docker_cli(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=dnslab.workshop={workshop}"),
+    ]);
+    let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(ids.len(), before.len(), "{ids:?}");
+    let mut stop = vec!["stop".to_string(), "-t".to_string(), "1".to_string()];
+    stop.extend(ids);
+    let args: Vec<&str> = stop.iter().map(String::as_str).collect();
+    let stopped = docker_cli(&args);
+    assert!(stopped.status.success(), "{}", printed(&stopped));
+    assert!(
+        nodes(&lab).iter().all(|n| n.2 == "exited" && !n.3),
+        "{:?}",
+        nodes(&lab)
+    );
+    let text = up_docker(&lab);
+    assert!(text.contains("is up on Docker"), "{text}");
+    let after: Vec<(String, String)> = nodes(&lab).into_iter().map(|n| (n.0, n.1)).collect();
+    assert_eq!(before, after, "the same containers, on the same ports");
+    assert!(nodes(&lab).iter().all(|n| n.2 == "running" && n.3));
+    ok(lab.run(&["down"]), "down");
+    assert!(labelled(workshop).is_empty());
+}
