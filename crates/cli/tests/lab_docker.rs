@@ -144,8 +144,18 @@ fn docker_lab_validates_grades_heals_and_leaves_nothing_after_down() {
     if !dnslab_testkit::docker() {
         return;
     }
+    // labs/minimal.yaml itself, under a workshop name of the test's own.
     let workshop = "dnslabtest-main";
-    let lab = docker_lab(workshop, "");
+    let minimal = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labs/minimal.yaml"),
+    )
+    .unwrap();
+    assert!(minimal.contains("\nworkshop: minimal\n"));
+    let lab = Lab::from_yaml(&minimal.replace(
+        "\nworkshop: minimal\n",
+        &format!("\nworkshop: {workshop}\n"),
+    ));
+    let _ = lab.run(&["down", "--workshop", workshop]);
     let printed_up = up_docker(&lab);
     assert!(printed_up.contains("is up on Docker"), "{printed_up}");
 
