@@ -428,17 +428,18 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
                 Ok((action, port)) => {
                     seen.insert(t.name.clone(), now);
                     tracing::info!(trainee = %t.name, ?action, "resolver.conf changed: resolver follows");
-                    let mut current = record::load(&state).unwrap_or_else(|| record.clone());
+                    let known = record::load(&state).unwrap_or_else(|| record.clone());
                     if let Some(port) = port
-                        && current.ports.get(&spec.name) != Some(&port)
+                        && known.ports.get(&spec.name) != Some(&port)
                     {
                         // Re-created on another port: the record and this
                         // process's map follow.
-                        current.ports.insert(spec.name.clone(), port);
-                        if let Err(error) = record::save(&state, &current) {
-                            tracing::error!(%error, "cannot update the Docker record");
+                        match record::update_port(&state, &record, &spec.name, port) {
+                            Ok(updated) => dnslab_lab::reach::install(updated.host_map(&plan)),
+                            Err(error) => {
+                                tracing::error!(%error, "cannot update the Docker record")
+                            }
                         }
-                        dnslab_lab::reach::install(current.host_map(&plan));
                     }
                 }
                 Err(error) => {
@@ -485,11 +486,11 @@ pub async fn recreate_trainee(
         if let Some(port) = port
             && record.ports.get(&spec.name) != Some(&port)
         {
-            let mut updated = record::load(state).unwrap_or_else(|| record.clone());
-            updated.ports.insert(spec.name.clone(), port);
-            record::save(state, &updated).map_err(|source| DockerError::Io {
-                path: record::path(state),
-                source,
+            record::update_port(state, record, &spec.name, port).map_err(|source| {
+                DockerError::Io {
+                    path: record::path(state),
+                    source,
+                }
             })?;
             tracing::warn!(node = %spec.name, port, "published on a new port: run `dnslab up` again so that the supervisor follows");
         }

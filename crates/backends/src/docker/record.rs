@@ -49,6 +49,21 @@ pub fn save(state: &StateDir, record: &DockerRecord) -> std::io::Result<()> {
     })
 }
 
+/// Records that `node` is now published on `port` (a container made
+/// again elsewhere), on the record as it is on disk (`fallback` when there
+/// is none); returns the record saved.
+pub fn update_port(
+    state: &StateDir,
+    fallback: &DockerRecord,
+    node: &str,
+    port: u16,
+) -> std::io::Result<DockerRecord> {
+    let mut record = load(state).unwrap_or_else(|| fallback.clone());
+    record.ports.insert(node.to_string(), port);
+    save(state, &record)?;
+    Ok(record)
+}
+
 /// Removes the record (the lab is down).
 pub fn remove(state: &StateDir) {
     let _ = std::fs::remove_file(path(state));

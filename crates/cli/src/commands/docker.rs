@@ -3,21 +3,11 @@
 use crate::cli::{
     ExecArgs, FormatArg, ImageBuildArgs, ImageKindArg, ImageLsArgs, ImageRmArgs, ShellArgs,
 };
-use anyhow::Context;
 use dnslab_backends::docker::image::{self, ImageKind};
 use dnslab_backends::docker::{self, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
 use std::sync::Mutex;
-
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("dnslab-docker")
-        .build()
-        .context("cannot start the runtime")
-}
 
 fn kind(arg: ImageKindArg) -> ImageKind {
     match arg {
@@ -28,7 +18,7 @@ fn kind(arg: ImageKindArg) -> ImageKind {
 
 pub fn image_build(args: &ImageBuildArgs) -> anyhow::Result<ExitCode> {
     let kind = kind(args.kind);
-    let built = runtime()?.block_on(async {
+    let built = super::lab::runtime()?.block_on(async {
         let engine = docker::connect().await?;
         match (kind, &args.rootfs) {
             (ImageKind::Node, None) => image::ensure_node_image(&engine, args.force).await,
@@ -52,7 +42,7 @@ pub fn image_build(args: &ImageBuildArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn image_ls(args: &ImageLsArgs) -> anyhow::Result<ExitCode> {
-    let images = runtime()?.block_on(async {
+    let images = super::lab::runtime()?.block_on(async {
         let engine = docker::connect().await?;
         image::list(&engine).await
     })?;
@@ -78,7 +68,7 @@ pub fn image_ls(args: &ImageLsArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn image_rm(args: &ImageRmArgs) -> anyhow::Result<ExitCode> {
-    let removed = runtime()?.block_on(async {
+    let removed = super::lab::runtime()?.block_on(async {
         let engine = docker::connect().await?;
         image::remove(&engine, args.kind.map(kind)).await
     })?;
@@ -152,7 +142,7 @@ fn workstation_of(
 
 pub fn shell(args: &ShellArgs) -> anyhow::Result<ExitCode> {
     let (workshop, trainee) = workstation_of(&args.state, &args.trainee)?;
-    let code = runtime()?.block_on(async {
+    let code = super::lab::runtime()?.block_on(async {
         let engine = docker::connect().await?;
         let container = docker::exec::workstation(&engine, &workshop, &trainee).await?;
         docker::exec::shell(
@@ -167,7 +157,7 @@ pub fn shell(args: &ShellArgs) -> anyhow::Result<ExitCode> {
 
 pub fn exec(args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let (workshop, trainee) = workstation_of(&args.state, &args.trainee)?;
-    let code = runtime()?.block_on(async {
+    let code = super::lab::runtime()?.block_on(async {
         let engine = docker::connect().await?;
         let container = docker::exec::workstation(&engine, &workshop, &trainee).await?;
         docker::exec::run(&engine, &container, args.command.clone()).await

@@ -50,7 +50,8 @@ pub(crate) fn trainee<'p>(plan: &'p LabPlan, name: &str) -> anyhow::Result<&'p T
     })
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// The runtime of the lab commands (embedded supervisor, Docker calls).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -124,7 +125,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
 fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let mut plan = LabPlan::load(&args.labfile)?;
     let state = locate(&args.state, Some(&plan.workshop))?;
-    let rt = super::docker::runtime()?;
+    let rt = runtime()?;
     if args.supervise {
         let record = docker::record::load(&state).with_context(|| {
             format!(
@@ -322,19 +323,22 @@ pub fn current_status(state: &StateDir, plan: &LabPlan) -> LabStatus {
         return docker_status(state, plan, &record);
     }
     let pid = running_pid(state);
-    let health = probe_all(plan, pid.is_some());
-    let by_name: std::collections::HashMap<&str, (bool, Option<String>)> = plan
-        .nodes
-        .iter()
-        .map(|n| n.name.as_str())
-        .zip(health)
-        .collect();
+    let health = health_by_name(plan, pid.is_some());
     lab_status(plan, state, "embedded", pid, pid.is_some(), &|n| {
-        by_name
-            .get(n.name.as_str())
-            .cloned()
-            .unwrap_or((false, None))
+        health.get(&n.name).cloned().unwrap_or((false, None))
     })
+}
+
+/// Node name → (healthy, why not), from probing every node.
+fn health_by_name(
+    plan: &LabPlan,
+    running: bool,
+) -> std::collections::HashMap<String, (bool, Option<String>)> {
+    plan.nodes
+        .iter()
+        .map(|n| n.name.clone())
+        .zip(probe_all(plan, running))
+        .collect()
 }
 
 /// The status of a Docker lab: each node's container state, published
@@ -345,34 +349,21 @@ fn docker_status(
     record: &docker::record::DockerRecord,
 ) -> LabStatus {
     let pid = running_pid(state);
-    let containers = super::docker::runtime()
+    let containers = runtime()
         .ok()
         .and_then(|rt| rt.block_on(docker::lab::states_for_status(&plan.workshop)));
-    let health = probe_all(plan, true);
-    let by_name: std::collections::HashMap<&str, (bool, Option<String>)> = plan
-        .nodes
-        .iter()
-        .map(|n| n.name.as_str())
-        .zip(health)
-        .collect();
+    let health = health_by_name(plan, true);
     let mut status = lab_status(plan, state, "docker", pid, pid.is_some(), &|n| {
         let container = containers
             .as_ref()
             .map(|c| c.get(&n.name).map_or("missing", String::as_str));
         match container {
             None => (false, Some("the Docker engine does not answer".to_string())),
-            Some("running") => by_name
-                .get(n.name.as_str())
-                .cloned()
-                .unwrap_or((false, None)),
-            Some(other) if record.ports.contains_key(&n.name) => (
+            Some(state) if state != "running" && record.ports.contains_key(&n.name) => (
                 false,
-                Some(format!("container {other}: `dnslab up` brings it back")),
+                Some(format!("container {state}: `dnslab up` brings it back")),
             ),
-            Some(_) => by_name
-                .get(n.name.as_str())
-                .cloned()
-                .unwrap_or((false, None)),
+            Some(_) => health.get(&n.name).cloned().unwrap_or((false, None)),
         }
     });
     for n in &mut status.nodes {
@@ -474,7 +465,7 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .or_else(|| record.as_ref().map(|r| r.workshop.clone()));
     if let Some(workshop) = docker_workshop {
-        let down = super::docker::runtime()?.block_on(docker::lab::tear_down(Some(&workshop)))?;
+        let down = runtime()?.block_on(docker::lab::tear_down(Some(&workshop)))?;
         docker::record::remove(&state);
         println!(
             "Docker lab {workshop}: removed {} containers, {} networks, {} volumes",
@@ -510,7 +501,7 @@ pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
     // On Docker the trainee's containers mount the workspace directory,
     // which reset replaced: they are made again.
     if let Some(record) = docker::record::load(&state) {
-        let n = super::docker::runtime()?.block_on(docker::lab::recreate_trainee(
+        let n = runtime()?.block_on(docker::lab::recreate_trainee(
             &plan, &state, &record, &t.name,
         ))?;
         println!("{}: {n} containers re-created on the new workspace", t.name);
