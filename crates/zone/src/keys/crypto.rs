@@ -233,7 +233,10 @@ impl PrivateKey {
         match self {
             PrivateKey::Ecdsa {
                 batch: Some(batch), ..
-            } => Ok(batch.sign_batch(&[data])[0].to_vec()),
+            } => batch
+                .sign_batch(&[data])
+                .and_then(|s| s.first().map(|s| s.to_vec()))
+                .ok_or(CryptoError::SigningFailed),
             PrivateKey::Ecdsa { pair, .. } => pair
                 .sign(&SystemRandom::new(), data)
                 .map(|s| s.as_ref().to_vec())
@@ -263,11 +266,10 @@ impl PrivateKey {
         match self {
             PrivateKey::Ecdsa {
                 batch: Some(batch), ..
-            } => Ok(batch
+            } => batch
                 .sign_batch(messages)
-                .iter()
-                .map(|s| s.to_vec())
-                .collect()),
+                .map(|signatures| signatures.iter().map(|s| s.to_vec()).collect())
+                .ok_or(CryptoError::SigningFailed),
             _ => messages.iter().map(|m| self.sign(m)).collect(),
         }
     }

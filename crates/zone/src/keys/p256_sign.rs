@@ -42,7 +42,7 @@
 //! // `scalar` is the 32-byte private key, `public_key` the 64-byte DNSKEY
 //! // public key field (x | y).
 //! let key = P256SigningKey::new(&scalar, &public_key).expect("a valid key pair");
-//! let signatures = key.sign_batch(&[b"one".as_slice(), b"two".as_slice()]);
+//! let signatures = key.sign_batch(&[b"one".as_slice(), b"two".as_slice()]).expect("signed");
 //! assert!(crypto::verify(Algorithm::ECDSAP256SHA256, &public_key, b"two", &signatures[1]));
 //! ```
 //!
@@ -50,11 +50,19 @@
 //!
 //! - P-256 with SHA-256 only (DNSSEC algorithm 13); other algorithms sign
 //!   with ring.
-//! - The exceptional cases of the mixed addition (adding a point to itself
-//!   or to its inverse) cannot be told apart from a valid sum in constant
-//!   time. They need a nonce within a few multiples of `2^252` of `n`
-//!   (probability about 2⁻²⁴⁰) and end in `Z = 0`, which the batch detects;
-//!   that signature is then made again with the next attempt's nonce.
+//! - The mixed addition is incomplete (wrong for a point plus itself or its
+//!   inverse). That never happens here: for a nonce in `1 ..= n−1` the sum
+//!   before row `i` is a multiple of `G` smaller than `2^(7·i)` in size, so
+//!   it is never `±` the row's entry. Only a zero nonce ends in `Z = 0`;
+//!   the batch checks `Z`, `r` and `s` anyway and signs a failing message
+//!   again with the next attempt's nonce (at most [`MAX_ATTEMPTS`] times).
+//! - Constant time is checked in the release assembly, not guaranteed by
+//!   the language: the table read relies on [`std::hint::black_box`] to
+//!   keep LLVM from turning masks back into branches.
+//! - Deterministic nonces make a fault during signing (a flipped bit in
+//!   the computation) a risk to the key, as for RFC 6979; zone signing
+//!   runs on the instructor's or trainee's own machine. Key material is
+//!   not wiped from memory after use.
 //!
 //! [FIPS 186-4]: https://doi.org/10.6028/NIST.FIPS.186-4
 //! [SEC 1]: https://www.secg.org/sec1-v2.pdf
@@ -82,6 +90,10 @@ const GENERATOR_Y: [u8; 32] =
 /// 2^256 mod n, to reduce 512-bit hashes modulo n.
 const TWO_POW_256_MOD_N: [u8; 32] =
     hex32("00000000ffffffff00000000000000004319055258e8617b0c46353d039cdaaf");
+/// Nonces tried for one message before giving up. Each attempt fails with
+/// probability about 2⁻²⁵⁶ (a zero nonce, r or s), so reaching the limit
+/// means a bug, reported as an error rather than looping.
+pub const MAX_ATTEMPTS: u8 = 8;
 /// Separates these nonces from any other use of SHA-512 over the key.
 const NONCE_DOMAIN: &[u8] = b"dnslab ECDSA P-256 nonce v1\0";
 
@@ -277,10 +289,23 @@ impl GeneratorTable {
     /// for 0, reading every entry so that the access pattern does not
     /// depend on `magnitude`.
     fn select(&self, row: usize, magnitude: u64) -> Affine {
+        let mut masks = [0u64; ENTRIES];
+        for (j, mask) in masks.iter_mut().enumerate() {
+            *mask = eq_mask(j as u64 + 1, magnitude);
+        }
+        // Without this barrier LLVM sees that each mask is 0 or all ones
+        // and turns the masked ORs below into "load the entry only if it
+        // matches" (found in the release assembly): one load a row, at an
+        // address given by the secret digit. Behind it the masks are
+        // opaque values and every entry is loaded and combined. To check:
+        // `objdump -d -C target/release/dnslab`, function
+        // `GeneratorTable::mul`: its only conditional jumps are loop
+        // counters, the public bit-position test of `window` and a bounds
+        // check.
+        let masks = std::hint::black_box(masks);
         let mut x = Fe::ZERO;
         let mut y = Fe::ZERO;
-        for (j, entry) in self.rows[row].iter().enumerate() {
-            let mask = eq_mask(j as u64 + 1, magnitude);
+        for (entry, &mask) in self.rows[row].iter().zip(&masks) {
             x.or_masked(&entry.x, mask);
             y.or_masked(&entry.y, mask);
         }
@@ -422,8 +447,9 @@ impl P256SigningKey {
     }
 
     /// Signs every message (SHA-256, then ECDSA), returning the signatures
-    /// in RRSIG form (r | s, 64 bytes), in the order of `messages`.
-    pub fn sign_batch(&self, messages: &[&[u8]]) -> Vec<[u8; 64]> {
+    /// in RRSIG form (r | s, 64 bytes), in the order of `messages`; `None`
+    /// only if some message found no nonce in [`MAX_ATTEMPTS`] tries.
+    pub fn sign_batch(&self, messages: &[&[u8]]) -> Option<Vec<[u8; 64]>> {
         let digests: Vec<[u8; 32]> = messages
             .iter()
             .map(|m| {
@@ -435,10 +461,12 @@ impl P256SigningKey {
             .collect();
         let mut out = vec![[0u8; 64]; messages.len()];
         let mut pending: Vec<usize> = (0..messages.len()).collect();
-        let mut attempt = 0u8;
-        // Each round signs what the previous could not (r or s zero, or an
-        // exceptional addition): practically never more than one round.
-        while !pending.is_empty() {
+        // Each round signs what the previous could not (a zero nonce, r or
+        // s): practically never more than one round.
+        for attempt in 0..MAX_ATTEMPTS {
+            if pending.is_empty() {
+                break;
+            }
             let digests_now: Vec<[u8; 32]> = pending.iter().map(|&i| digests[i]).collect();
             let results = self.try_sign(&digests_now, attempt);
             let mut failed = Vec::new();
@@ -449,9 +477,8 @@ impl P256SigningKey {
                 }
             }
             pending = failed;
-            attempt = attempt.wrapping_add(1);
         }
-        out
+        pending.is_empty().then_some(out)
     }
 
     /// One round of signing: `None` for a message whose nonce did not give

@@ -331,12 +331,14 @@ fn sign_batch(
             .filter(|&j| signatures[j].is_none() && std::ptr::eq(jobs[j].key, key))
             .collect();
         let messages: Vec<&[u8]> = members.iter().map(|&j| signed_data[j].as_slice()).collect();
-        let made = key
-            .sign_many(&messages)
-            .map_err(|source| SignError::Crypto {
-                tag: jobs[i].tag,
-                source,
-            })?;
+        let failed = |source| SignError::Crypto {
+            tag: jobs[i].tag,
+            source,
+        };
+        let made = key.sign_many(&messages).map_err(failed)?;
+        if made.len() != members.len() {
+            return Err(failed(CryptoError::SigningFailed));
+        }
         for (j, signature) in members.into_iter().zip(made) {
             signatures[j] = Some(signature);
         }
