@@ -73,6 +73,8 @@ use p256::elliptic_curve::ops::Reduce;
 use p256::{FieldBytes, Scalar};
 use std::sync::OnceLock;
 
+use super::p256_table::{GENERATOR_X, GENERATOR_Y, hex32, limbs_from_be};
+
 mod field;
 use field::Fe;
 
@@ -83,10 +85,6 @@ const ENTRIES: usize = 1 << (W - 1);
 /// Rows: 37·7 = 259 bits, room for the recoding's last carry above bit 255.
 const ROWS: usize = 256 / W + 1;
 
-const GENERATOR_X: [u8; 32] =
-    hex32("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
-const GENERATOR_Y: [u8; 32] =
-    hex32("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
 /// 2^256 mod n, to reduce 512-bit hashes modulo n.
 const TWO_POW_256_MOD_N: [u8; 32] =
     hex32("00000000ffffffff00000000000000004319055258e8617b0c46353d039cdaaf");
@@ -96,25 +94,6 @@ const TWO_POW_256_MOD_N: [u8; 32] =
 pub const MAX_ATTEMPTS: u8 = 8;
 /// Separates these nonces from any other use of SHA-512 over the key.
 const NONCE_DOMAIN: &[u8] = b"dnslab ECDSA P-256 nonce v1\0";
-
-const fn hex32(s: &str) -> [u8; 32] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = (hex_digit(b[2 * i]) << 4) | hex_digit(b[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
-
-const fn hex_digit(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => panic!("not a lowercase hex digit"),
-    }
-}
 
 /// A point in affine coordinates, both in the field's Montgomery form.
 #[derive(Clone, Copy)]
@@ -381,16 +360,6 @@ fn scalar_to_limbs(s: &Scalar) -> [u64; 4] {
     limbs_from_be(&bytes)
 }
 
-fn limbs_from_be(bytes: &[u8; 32]) -> [u64; 4] {
-    let mut limbs = [0u64; 4];
-    for (i, limb) in limbs.iter_mut().enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[32 - 8 * (i + 1)..32 - 8 * i]);
-        *limb = u64::from_be_bytes(word);
-    }
-    limbs
-}
-
 fn reduce_bytes(bytes: &[u8; 32]) -> Scalar {
     <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*bytes))
 }
@@ -497,9 +466,13 @@ impl P256SigningKey {
             .map(|k| table.mul(&scalar_to_limbs(k)))
             .collect();
         // A zero Z (or a zero nonce) would make the shared inversions zero
-        // for the whole batch: sign such a batch one by one instead.
+        // for the whole batch: sign such a batch one by one instead, so
+        // that only the failing message goes without a signature.
         let usable = |k: &Scalar, p: &Jacobian| !bool::from(k.is_zero()) && !p.z.is_zero();
-        if digests.len() > 1 && !nonces.iter().zip(&points).all(|(k, p)| usable(k, p)) {
+        if !nonces.iter().zip(&points).all(|(k, p)| usable(k, p)) {
+            if digests.len() == 1 {
+                return vec![None];
+            }
             return digests
                 .iter()
                 .zip(nonces)
@@ -507,9 +480,6 @@ impl P256SigningKey {
                     self.sign_with_nonces(std::slice::from_ref(e), std::slice::from_ref(k))
                 })
                 .collect();
-        }
-        if !nonces.iter().zip(&points).all(|(k, p)| usable(k, p)) {
-            return vec![None; digests.len()];
         }
         let zs: Vec<Fe> = points.iter().map(|p| p.z).collect();
         let z_inverses = batch_invert_fe(&zs);

@@ -87,7 +87,7 @@ const HALF: usize = 1 << (W - 1);
 const ROWS: usize = (256 + W) / W;
 
 /// Decodes 64 hex digits at compile time.
-const fn hex32(s: &str) -> [u8; 32] {
+pub(super) const fn hex32(s: &str) -> [u8; 32] {
     const fn nibble(c: u8) -> u8 {
         match c {
             b'0'..=b'9' => c - b'0',
@@ -107,16 +107,17 @@ const fn hex32(s: &str) -> [u8; 32] {
 }
 
 /// The group order n, big-endian (SP 800-186 §G.1.2).
-const ORDER: [u8; 32] = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+pub(super) const ORDER: [u8; 32] =
+    hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
 /// p − n, big-endian: an x-coordinate below it may also equal r + n.
 const P_MINUS_ORDER: [u8; 32] =
     hex32("000000000000000000000000000000004319055358e8617b0c46353d039cdaae");
 /// The curve coefficient b of y² = x³ − 3x + b.
 const CURVE_B: [u8; 32] = hex32("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
 /// The generator G.
-const GENERATOR_X: [u8; 32] =
+pub(super) const GENERATOR_X: [u8; 32] =
     hex32("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
-const GENERATOR_Y: [u8; 32] =
+pub(super) const GENERATOR_Y: [u8; 32] =
     hex32("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
 
 /// A field element from 32 big-endian bytes; `None` unless below p.
@@ -143,9 +144,9 @@ fn sub_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 }
 
 /// 256-bit integers as four 64-bit limbs, least significant first.
-type Limbs = [u64; 4];
+pub(super) type Limbs = [u64; 4];
 
-fn limbs_from_be(bytes: &[u8; 32]) -> Limbs {
+pub(super) fn limbs_from_be(bytes: &[u8; 32]) -> Limbs {
     let mut out = [0u64; 4];
     for (i, limb) in out.iter_mut().enumerate() {
         let at = 32 - 8 * (i + 1);
@@ -156,7 +157,7 @@ fn limbs_from_be(bytes: &[u8; 32]) -> Limbs {
     out
 }
 
-fn limbs_to_be(limbs: &Limbs) -> [u8; 32] {
+pub(super) fn limbs_to_be(limbs: &Limbs) -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, limb) in limbs.iter().enumerate() {
         let at = 32 - 8 * (i + 1);

@@ -7,6 +7,8 @@
 //! The `p256` crate has the same arithmetic, but its element's limbs are
 //! private, and the signer needs them to read table entries with masks.
 
+use super::super::p256_table::{limbs_from_be, limbs_to_be};
+
 /// The modulus, little-endian limbs.
 const P: [u64; 4] = [
     0xffff_ffff_ffff_ffff,
@@ -78,12 +80,7 @@ impl Fe {
 
     /// From 32 big-endian bytes, reduced modulo p if needed.
     pub(super) fn from_bytes(bytes: &[u8; 32]) -> Fe {
-        let mut limbs = [0u64; 4];
-        for (i, limb) in limbs.iter_mut().enumerate() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[32 - 8 * (i + 1)..32 - 8 * i]);
-            *limb = u64::from_be_bytes(word);
-        }
+        let limbs = limbs_from_be(bytes);
         // Values of 32 bytes are below 2p, so one subtraction reduces them.
         Fe(subtract_p_if_needed(limbs, 0)).mul(&Fe(R2))
     }
@@ -91,11 +88,7 @@ impl Fe {
     /// To 32 big-endian bytes of the value (out of Montgomery form).
     pub(super) fn to_bytes(self) -> [u8; 32] {
         let plain = montgomery_reduce([self.0[0], self.0[1], self.0[2], self.0[3], 0, 0, 0, 0]);
-        let mut out = [0u8; 32];
-        for (i, limb) in plain.iter().enumerate() {
-            out[32 - 8 * (i + 1)..32 - 8 * i].copy_from_slice(&limb.to_be_bytes());
-        }
-        out
+        limbs_to_be(&plain)
     }
 
     #[inline(always)]
