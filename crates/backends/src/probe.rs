@@ -17,79 +17,50 @@ fn soa_query_with(id: u16, apex: &dnslab_zone::Name, recursion_desired: bool) ->
     q
 }
 
-/// Whether an authoritative server at `addr` answers an SOA query for
-/// `apex` with NOERROR and AA within `timeout`.
-pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
+/// Sends `query` to `addr` (through [`dnslab_lab::reach`]) from a loopback
+/// socket of the same family and returns the reply: the first datagram
+/// from `addr` within `timeout`, if it is a DNS header or more with the
+/// query's ID.
+fn exchange(addr: SocketAddr, query: &[u8], timeout: Duration) -> Option<Vec<u8>> {
     let (addr, _) = dnslab_lab::reach::route(addr, None);
     let bind: SocketAddr = if addr.is_ipv4() {
         ([127, 0, 0, 1], 0).into()
     } else {
         (std::net::Ipv6Addr::LOCALHOST, 0).into()
     };
-    let Ok(socket) = UdpSocket::bind(bind) else {
-        return false;
-    };
-    if socket.set_read_timeout(Some(timeout)).is_err() {
-        return false;
-    }
+    let socket = UdpSocket::bind(bind).ok()?;
+    socket.set_read_timeout(Some(timeout)).ok()?;
+    socket.send_to(query, addr).ok()?;
+    let mut buf = [0u8; 4096];
+    let (n, from) = socket.recv_from(&mut buf).ok()?;
+    let reply = buf.get(..n)?;
+    (from == addr && n >= 12 && reply[..2] == query[..2]).then(|| reply.to_vec())
+}
+
+/// Whether an authoritative server at `addr` answers an SOA query for
+/// `apex` with NOERROR and AA within `timeout`.
+pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
     let id = (std::process::id() as u16) ^ 0x5a5a;
-    if socket.send_to(&soa_query(id, apex), addr).is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 1500];
-    match socket.recv_from(&mut buf) {
-        Ok((n, from)) if from == addr && n >= 12 => {
-            let same_id = u16::from_be_bytes([buf[0], buf[1]]) == id;
-            let aa = buf[2] & 0x04 != 0;
-            let rcode = buf[3] & 0x0f;
-            same_id && aa && rcode == 0
-        }
-        _ => false,
-    }
+    exchange(addr, &soa_query(id, apex), timeout).is_some_and(|reply| {
+        let aa = reply[2] & 0x04 != 0;
+        let rcode = reply[3] & 0x0f;
+        aa && rcode == 0
+    })
 }
 
 /// Whether a resolver at `addr` answers a recursive query for the root
 /// SOA with NOERROR (which needs the whole lab behind it).
 pub fn answers_recursive(addr: SocketAddr, timeout: Duration) -> bool {
-    let (addr, _) = dnslab_lab::reach::route(addr, None);
-    let Ok(socket) = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))) else {
-        return false;
-    };
-    if socket.set_read_timeout(Some(timeout)).is_err() {
-        return false;
-    }
     let id = (std::process::id() as u16) ^ 0x3c3c;
-    if socket
-        .send_to(&soa_query_with(id, &dnslab_zone::Name::root(), true), addr)
-        .is_err()
-    {
-        return false;
-    }
-    let mut buf = [0u8; 1500];
-    match socket.recv_from(&mut buf) {
-        Ok((n, from)) if from == addr && n >= 12 => {
-            u16::from_be_bytes([buf[0], buf[1]]) == id && buf[3] & 0x0f == 0
-        }
-        _ => false,
-    }
+    let query = soa_query_with(id, &dnslab_zone::Name::root(), true);
+    exchange(addr, &query, timeout).is_some_and(|reply| reply[3] & 0x0f == 0)
 }
 
 /// Whether anything answers an SOA query for `apex` at `addr` (any
 /// response code): the server runs, even if its zone did not load.
 pub fn answers_at_all(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
-    let (addr, _) = dnslab_lab::reach::route(addr, None);
-    let Ok(socket) = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))) else {
-        return false;
-    };
-    if socket.set_read_timeout(Some(timeout)).is_err() {
-        return false;
-    }
     let id = (std::process::id() as u16) ^ 0x1e1e;
-    if socket.send_to(&soa_query(id, apex), addr).is_err() {
-        return false;
-    }
-    let mut buf = [0u8; 1500];
-    matches!(socket.recv_from(&mut buf), Ok((n, from)) if from == addr && n >= 12 && u16::from_be_bytes([buf[0], buf[1]]) == id)
+    exchange(addr, &soa_query(id, apex), timeout).is_some()
 }
 
 /// The DS records (RDATA in wire form, sorted) for `zone` that the
@@ -103,24 +74,12 @@ pub fn served_ds(
     use hickory_proto::op::{Message, MessageType, OpCode, Query};
     use hickory_proto::rr::{Name as HName, RecordType};
     use hickory_proto::serialize::binary::BinEncodable;
-    let (addr, _) = dnslab_lab::reach::route(addr, None);
     let name = HName::from_ascii(zone.to_string()).ok()?;
     let id = (std::process::id() as u16) ^ 0x0d50;
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
     msg.add_query(Query::query(name, RecordType::DS));
     let wire = msg.to_vec().ok()?;
-    let socket = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))).ok()?;
-    socket.set_read_timeout(Some(timeout)).ok()?;
-    socket.send_to(&wire, addr).ok()?;
-    let mut buf = [0u8; 4096];
-    let (n, from) = socket.recv_from(&mut buf).ok()?;
-    if from != addr {
-        return None;
-    }
-    let reply = Message::from_vec(buf.get(..n)?).ok()?;
-    if reply.metadata.id != id {
-        return None;
-    }
+    let reply = Message::from_vec(&exchange(addr, &wire, timeout)?).ok()?;
     let mut ds: Vec<Vec<u8>> = reply
         .answers
         .iter()
