@@ -263,16 +263,12 @@ pub fn reference_anchor_file(state: &StateDir) -> PathBuf {
 /// The configuration of a resolver node now: the reference resolver
 /// validates with the lab anchor; a trainee's follows its `resolver.conf`
 /// (whose anchors are written to `<state>/resolvers/<trainee>.anchors`).
-/// `None` when the node is not run (port other than 53, or
-/// `nodes.resolver: false`).
+/// `None` when the node is not run (`nodes.resolver: false`).
 pub fn resolver_config(
     plan: &LabPlan,
     state: &StateDir,
     node: &Node,
 ) -> Option<crate::resolver::ResolverConfig> {
-    if plan.port != 53 {
-        return None;
-    }
     let hints = root_hints_file(state);
     match node.role {
         Role::ReferenceResolver => Some(crate::resolver::ResolverConfig {
@@ -280,6 +276,7 @@ pub fn resolver_config(
             root_hints: hints,
             trust_anchors: Some(reference_anchor_file(state)),
             allow: resolver_clients(plan),
+            lab_port: plan.port,
         }),
         Role::Resolver if plan.runs_resolver => {
             let trainee = plan.trainee(node.trainee.as_deref()?)?;
@@ -309,6 +306,7 @@ pub fn resolver_config(
                 root_hints: hints,
                 trust_anchors: anchors,
                 allow: resolver_clients(plan),
+                lab_port: plan.port,
             })
         }
         _ => None,

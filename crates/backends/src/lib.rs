@@ -13,6 +13,7 @@
 pub mod cds;
 pub mod docker;
 pub mod embedded;
+pub mod lab_port;
 pub mod lab_zones;
 pub mod probe;
 pub mod resolver;

@@ -10,11 +10,11 @@
 //! that matches no lab key anchors nothing, so validation then fails as
 //! it would with any wrong anchor.
 //!
-//! Limitations: the recursor sends its queries to port 53, so resolvers
-//! work for labs on port 53 only.
+//! The recursor believes every server is on port 53, as referrals say; for
+//! a lab on another port, [`crate::lab_port::LabPortRuntime`] carries its
+//! queries to the lab's port.
 
 use hickory_resolver::recursor::{DnssecPolicyConfig, RecursiveConfig, RecursorOptions};
-use hickory_server::net::runtime::TokioRuntimeProvider;
 use hickory_server::store::recursor::RecursiveZoneHandler;
 use hickory_server::zone_handler::{Catalog, ZoneType};
 use std::net::SocketAddr;
@@ -34,6 +34,9 @@ pub struct ResolverConfig {
     /// not an open resolver (RFC 5358): it answers the lab network and the
     /// host's own 127.0.0.1.
     pub allow: Vec<ipnet::IpNet>,
+    /// The port the lab's servers listen on (53, or e.g. 10053 for a lab
+    /// run without privileges); the recursor's port-53 queries go there.
+    pub lab_port: u16,
 }
 
 /// Why a resolver could not start.
@@ -83,7 +86,7 @@ pub async fn run(
         ZoneType::External,
         recursive_config(&config),
         None,
-        TokioRuntimeProvider::default(),
+        crate::lab_port::LabPortRuntime::new(config.lab_port),
     )
     .await
     .map_err(|reason| ResolverError::Setup { addr, reason })?;

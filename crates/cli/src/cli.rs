@@ -39,6 +39,9 @@ pub enum Command {
     TrustAnchor(TrustAnchorArgs),
     /// Print root hints for the lab root (the usual hints-file format).
     RootHints(StateArgs),
+    /// Print a complete configuration for your own Unbound or BIND that
+    /// validates and recurses through the lab (any lab port).
+    ResolverConfig(ResolverConfigArgs),
     /// DS records of trainee zones in their TLD.
     #[command(subcommand)]
     Ds(DsCommand),
@@ -103,6 +106,10 @@ pub struct ResolveArgs {
     /// Networks whose queries are answered (others are REFUSED; repeat).
     #[arg(long = "allow", value_name = "CIDR", default_values = ["127.0.0.0/8", "::1/128"])]
     pub allow: Vec<String>,
+    /// The port the servers it recurses to listen on: referrals carry no
+    /// port, so every query for port 53 goes to this port instead.
+    #[arg(long, value_name = "PORT", default_value_t = 53)]
+    pub lab_port: u16,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +337,26 @@ pub enum AnchorFormat {
 pub struct TrustAnchorArgs {
     #[arg(long, value_enum, default_value = "ds")]
     pub format: AnchorFormat,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerResolverFormat {
+    Unbound,
+    Bind,
+}
+
+#[derive(Args, Debug)]
+pub struct ResolverConfigArgs {
+    #[arg(long, value_enum, default_value = "unbound")]
+    pub format: PeerResolverFormat,
+    /// Where the resolver answers.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:5300")]
+    pub listen: std::net::SocketAddr,
+    /// BIND's working directory (`--format bind`).
+    #[arg(long, value_name = "DIR", default_value = "/var/cache/bind")]
+    pub directory: String,
     #[command(flatten)]
     pub state: StateArgs,
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 const LAB: &str = "workshop: grade-hostile\ntlds: [ne]\ntrainees:\n  names: [down, garbage, wrongid, silent]\n\
                    zone: \"{trainee}.{tld}\"\ntimers: workshop\nzoo: false\nnodes:\n  auth: false\n  resolver: false\n\
-                   exercises: [sign-zone, ds-submission]\naddresses:\n  base: 127.139.0.0/16\nport: 53\n";
+                   exercises: [sign-zone, ds-submission]\naddresses:\n  base: 127.139.0.0/16\nport: 10053\n";
 
 /// Answers every UDP datagram with `reply(query)` until the test ends.
 fn udp_server(addr: SocketAddr, reply: fn(&[u8]) -> Vec<Vec<u8>>) {

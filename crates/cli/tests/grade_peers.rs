@@ -6,13 +6,14 @@
 //! and CSV reports and the unknown-trainee error are what docs/grading.md
 //! says.
 //!
-//! The labs use port 53 on networks of their own: 127.137.0.0/16 for the
-//! tests without Unbound (they take turns, see [`net_137`]) and
-//! 127.138.0.0/16 for the Unbound test. Every query goes to loopback.
+//! The labs use port 10053 (no privileges) on networks of their own:
+//! 127.137.0.0/16 for the tests without Unbound (they take turns, see
+//! [`net_137`]) and 127.138.0.0/16 for the Unbound test. Every query goes
+//! to loopback.
 
 mod common;
 
-use common::lab::{Lab, Unbound, ok, unbound_has_ede, wait_for};
+use common::lab::{Lab, Unbound, ok, wait_for};
 use common::{Flags, build_query, parse_response};
 use dnslab_testkit::{peers, printed, run};
 use std::net::{SocketAddr, UdpSocket};
@@ -28,11 +29,11 @@ fn net_137() -> MutexGuard<'static, ()> {
     NET.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A lab on `127.<octet>.0.0/16`, port 53, one TLD `ne`, workshop timers.
+/// A lab on `127.<octet>.0.0/16`, port 10053, one TLD `ne`, workshop timers.
 fn lab(octet: u8, trainees: &[&str], zoo: bool) -> Lab {
     let lab = Lab::from_yaml(&format!(
         "workshop: test-{octet}\ntlds: [ne]\ntrainees:\n  names: [{}]\ntimers: workshop\n\
-         zoo: {zoo}\naddresses:\n  base: 127.{octet}.0.0/16\nport: 53\n",
+         zoo: {zoo}\naddresses:\n  base: 127.{octet}.0.0/16\nport: 10053\n",
         trainees.join(", ")
     ));
     lab.up();
@@ -518,13 +519,14 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
 // ---------------------------------------------------------------------------
 // A trainee's own Unbound.
 
-const UNBOUND_ADDR: &str = "127.138.200.1:53";
+const UNBOUND_ADDR: &str = "127.138.200.1:5300";
 
-/// Unbound as a trainee would run it for the lab, in the foreground, with
-/// `module_config` and the trust anchor in `anchor_file`; killed on drop.
-/// It answers the lab network only: Unbound allows 127.0.0.0/8 by default,
-/// so that is refused explicitly, or the grader's query from outside the
-/// lab (127.255.255.254) would be answered.
+/// Unbound as a trainee would run it for the lab: the configuration
+/// `dnslab resolver-config` prints, in the foreground, with its
+/// `module-config` and trust anchor replaced by `module_config` and
+/// `anchor_file` for the variants; killed on drop. It answers the lab
+/// network and 127.0.0.1 only, so the grader's query from outside the lab
+/// (127.255.255.254) is refused.
 fn start_trainee_unbound(
     unbound: &Path,
     dir: &Path,
@@ -533,29 +535,31 @@ fn start_trainee_unbound(
     anchor_file: &Path,
 ) -> Unbound {
     let addr: SocketAddr = UNBOUND_ADDR.parse().unwrap();
-    let hints = dir.join("root.hints");
-    std::fs::write(&hints, ok(lab.run(&["root-hints"]), "root-hints")).unwrap();
-    let ede = if unbound_has_ede(unbound) {
-        "  ede: yes\n"
-    } else {
-        ""
-    };
+    let generated = ok(
+        lab.run(&[
+            "resolver-config",
+            "--format",
+            "unbound",
+            "--listen",
+            UNBOUND_ADDR,
+        ]),
+        "resolver-config",
+    );
+    let (server, rest) = generated
+        .split_once("remote-control:")
+        .expect("a server: clause, then remote-control:");
+    let server: String = server
+        .lines()
+        .filter(|l| !l.contains("trust-anchor:") && !l.contains("module-config:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let conf = dir.join("unbound.conf");
     std::fs::write(
         &conf,
         format!(
-            "server:\n  verbosity: 1\n  interface: {ip}\n  port: {port}\n  do-ip6: no\n  \
-             do-not-query-localhost: no\n  access-control: 0.0.0.0/0 refuse\n  \
-             access-control: 127.0.0.0/8 refuse\n  access-control: 127.138.0.0/16 allow\n  chroot: \"\"\n  username: \"\"\n  \
-             directory: \"{d}\"\n  pidfile: \"\"\n  use-syslog: no\n  logfile: \"\"\n  \
-             root-hints: \"{h}\"\n  trust-anchor-file: \"{a}\"\n  module-config: \"{module_config}\"\n  \
-             val-log-level: 2\n{ede}  qname-minimisation: no\n  harden-referral-path: no\n  \
-             aggressive-nsec: no\n  target-fetch-policy: \"0 0 0 0 0\"\n\
-             remote-control:\n  control-enable: no\n",
-            ip = addr.ip(),
-            port = addr.port(),
-            d = dir.display(),
-            h = hints.display(),
+            "{server}    verbosity: 1\n    trust-anchor-file: \"{a}\"\n    \
+             module-config: \"{module_config}\"\n    val-log-level: 2\n\
+             remote-control:{rest}",
             a = anchor_file.display(),
         ),
     )
@@ -593,7 +597,17 @@ fn start_trainee_unbound(
 
 /// A recursive query from inside the lab network (Unbound refuses others).
 fn ask_from_lab(addr: SocketAddr, qname: &str, qtype: u16) -> Result<common::Response, String> {
-    let socket = UdpSocket::bind("127.138.4.9:0").map_err(|e| e.to_string())?;
+    ask_from([127, 138, 4, 9].into(), addr, qname, qtype)
+}
+
+/// A recursive query to `addr` from the client address `client`.
+fn ask_from(
+    client: std::net::Ipv4Addr,
+    addr: SocketAddr,
+    qname: &str,
+    qtype: u16,
+) -> Result<common::Response, String> {
+    let socket = UdpSocket::bind((client, 0)).map_err(|e| e.to_string())?;
     socket
         .set_read_timeout(Some(Duration::from_secs(2)))
         .map_err(|e| e.to_string())?;
@@ -641,10 +655,10 @@ fn unbound_graded_on_resolver_validation() {
         "t1",
         &extra,
         Duration::from_secs(20),
-        |code, report| code == Some(0) && report["passed"] == true,
+        |code, report| full_marks(code, report),
     );
     assert!(
-        code == Some(0) && report["passed"] == true,
+        full_marks(code, &report),
         "validating Unbound: exit {code:?}, {}/{}\n{}\n\nUnbound's log:\n{}",
         report["score"],
         report["max_score"],
@@ -709,6 +723,78 @@ fn unbound_graded_on_resolver_validation() {
         log_of(&ub)
     );
     eprintln!("Unbound with a wrong anchor: {}", summary(&report));
+}
+
+/// BIND's named as a trainee's resolver, configured by `dnslab
+/// resolver-config --format bind` (its `port` option carries the queries to
+/// the lab's port), scores full points on resolver-validation.
+#[test]
+fn named_configured_by_resolver_config_scores_full_points() {
+    let Some([named]) = peers(["named"]) else {
+        return;
+    };
+    let lab = lab(151, &["t1"], true);
+    let dir = tempfile::tempdir().unwrap();
+    // named listens only on the addresses of interfaces: 127.0.0.1, on a
+    // port free now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let listen = &format!("127.0.0.1:{port}");
+    let conf = dir.path().join("named.conf");
+    let generated = ok(
+        lab.run(&[
+            "resolver-config",
+            "--format",
+            "bind",
+            "--listen",
+            listen,
+            "--directory",
+            dir.path().to_str().unwrap(),
+        ]),
+        "resolver-config --format bind",
+    );
+    std::fs::write(&conf, &generated).unwrap();
+    let log = dir.path().join("named.log");
+    let log_file = std::fs::File::create(&log).unwrap();
+    let child = Command::new(&named)
+        .args(["-g", "-c", conf.to_str().unwrap()])
+        .stdout(Stdio::from(log_file.try_clone().unwrap()))
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .expect("start named");
+    let named = Unbound {
+        child,
+        addr: listen.parse().unwrap(),
+        log,
+    };
+    let log_of = || std::fs::read_to_string(&named.log).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ask_from([127, 151, 4, 9].into(), named.addr, "nic.ne.", 1).is_ok_and(|r| r.ad) {
+        assert!(
+            Instant::now() < deadline,
+            "named gives no validated answer for nic.ne.:\n{generated}\n{}",
+            log_of()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let extra = ["--resolver", listen];
+    let (code, report) = grade_until(
+        &lab,
+        "resolver-validation",
+        "t1",
+        &extra,
+        Duration::from_secs(20),
+        |code, report| full_marks(code, report),
+    );
+    assert!(
+        full_marks(code, &report),
+        "named: exit {code:?}, {}\n{}\n\nnamed's log:\n{}",
+        summary(&report),
+        text_report(&lab, "resolver-validation", "t1", &extra),
+        log_of()
+    );
 }
 
 /// `score/max_score`, and the checks that did not pass.

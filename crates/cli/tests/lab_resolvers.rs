@@ -4,8 +4,9 @@
 //! what Unbound concludes (secure with AD, insecure without, bogus as
 //! SERVFAIL). Before that, the trainee's resolver does not validate.
 //!
-//! The lab has its own network, 127.135.0.0/16, on port 53 (resolvers
-//! follow glue to port 53 only); every query goes to loopback.
+//! The lab has its own network, 127.135.0.0/16, on port 10053: the lab's
+//! resolvers reach its servers there, and so does Unbound, through the stub
+//! zones of `dnslab resolver-config`. Every query goes to loopback.
 
 mod common;
 
@@ -33,7 +34,7 @@ fn lab_resolvers_agree_with_unbound() {
     };
     let lab = Lab::from_yaml(
         "workshop: test-135\ntlds: [ne]\ntrainees:\n  names: [alice]\ntimers: workshop\n\
-         zoo: true\naddresses:\n  base: 127.135.0.0/16\nport: 53\n",
+         zoo: true\naddresses:\n  base: 127.135.0.0/16\nport: 10053\n",
     );
     lab.up();
     let status = lab.status();

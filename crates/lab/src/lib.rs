@@ -59,6 +59,7 @@
 
 pub mod error;
 pub mod exercise;
+pub mod peer_resolver;
 pub mod plan;
 pub mod reach;
 pub mod resolver_conf;

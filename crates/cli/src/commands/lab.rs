@@ -281,17 +281,23 @@ fn probe_all(plan: &LabPlan, running: bool) -> Vec<(bool, Option<String>)> {
             .map(|node| {
                 scope.spawn(move || {
                     if node.role.is_resolver() {
-                        if plan.port != 53 {
-                            return (false, Some(format!("not run: resolvers follow the lab only on port 53 (this lab: {})", plan.port)));
-                        }
                         if node.role == Role::Resolver && !plan.runs_resolver {
-                            return (false, Some("run by the trainee (nodes.resolver: false)".to_string()));
+                            return (
+                                false,
+                                Some("run by the trainee (nodes.resolver: false)".to_string()),
+                            );
                         }
                         if !running {
                             return (false, Some("the lab is not running".to_string()));
                         }
-                        let ok = dnslab_backends::probe::answers_recursive(node.address, Duration::from_secs(2));
-                        return (ok, (!ok).then(|| "no recursive answer for . SOA".to_string()));
+                        let ok = dnslab_backends::probe::answers_recursive(
+                            node.address,
+                            Duration::from_secs(2),
+                        );
+                        return (
+                            ok,
+                            (!ok).then(|| "no recursive answer for . SOA".to_string()),
+                        );
                     }
                     if node.role == Role::Auth && !plan.runs_auth {
                         return (
@@ -559,7 +565,10 @@ pub fn trust_anchor(args: &TrustAnchorArgs) -> anyhow::Result<ExitCode> {
             println!("# named.conf — the lab {} root trust anchor", plan.workshop);
             println!("trust-anchors {{");
             for r in &ds {
-                println!("    . static-ds {};", bind_ds_fields(&r.rdata_text()));
+                println!(
+                    "    . static-ds {};",
+                    dnslab_lab::peer_resolver::bind_ds_fields(&r.rdata_text())
+                );
             }
             println!("}};");
         }
@@ -567,11 +576,22 @@ pub fn trust_anchor(args: &TrustAnchorArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `12345 13 2 ABCD` → `12345 13 2 "ABCD"` (BIND quotes the digest).
-fn bind_ds_fields(text: &str) -> String {
-    let mut parts: Vec<&str> = text.split_whitespace().collect();
-    let digest = parts.split_off(3.min(parts.len())).join("");
-    format!("{} \"{digest}\"", parts.join(" "))
+/// `dnslab resolver-config`: a whole Unbound or BIND configuration that
+/// validates through the lab, on any lab port.
+pub fn resolver_config(args: &crate::cli::ResolverConfigArgs) -> anyhow::Result<ExitCode> {
+    use dnslab_lab::peer_resolver;
+    let (state, plan) = existing_lab(&args.state)?;
+    let anchors = state.ds_records(&Name::root(), plan.timers.ds_ttl)?;
+    let text = match args.format {
+        crate::cli::PeerResolverFormat::Unbound => {
+            peer_resolver::unbound_conf(&plan, &anchors, args.listen)
+        }
+        crate::cli::PeerResolverFormat::Bind => {
+            peer_resolver::named_conf(&plan, &anchors, args.listen, &args.directory)
+        }
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
@@ -586,7 +606,7 @@ pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
             plan.port
         );
         println!(
-            ";       {} with a stub zone for \".\" instead",
+            ";       {} with stub zones: `dnslab resolver-config` writes them",
             plan.root_node().address
         );
     }

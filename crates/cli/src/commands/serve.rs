@@ -97,6 +97,7 @@ pub fn resolve(args: &crate::cli::ResolveArgs) -> anyhow::Result<ExitCode> {
         root_hints: args.root_hints.clone(),
         trust_anchors: args.trust_anchors.clone(),
         allow,
+        lab_port: args.lab_port,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

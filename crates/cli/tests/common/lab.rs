@@ -97,50 +97,28 @@ impl Drop for Unbound {
     }
 }
 
-/// `ede: yes` exists from Unbound 1.16.
-pub fn unbound_has_ede(unbound: &Path) -> bool {
-    let out = Command::new(unbound).arg("-V").output();
-    let Ok(out) = out else { return false };
-    let text = String::from_utf8_lossy(&out.stdout);
-    let version = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Version "))
-        .unwrap_or("");
-    let mut parts = version
-        .trim()
-        .split('.')
-        .map(|p| p.parse::<u32>().unwrap_or(0));
-    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (major, minor) >= (1, 16)
-}
-
+/// Unbound as a trainee would run it: the configuration `dnslab
+/// resolver-config` prints (trust anchor, stub zones at the lab's port,
+/// access control), plus a log file for the test's messages.
 pub fn start_unbound(unbound: &Path, dir: &Path, lab: &Lab, addr: SocketAddr) -> Unbound {
-    let hints = dir.join("root.hints");
-    std::fs::write(&hints, ok(lab.run(&["root-hints"]), "root-hints")).unwrap();
-    let anchor = ok(
-        lab.run(&["trust-anchor", "--format", "unbound"]),
-        "trust-anchor",
+    let listen = addr.to_string();
+    let generated = ok(
+        lab.run(&[
+            "resolver-config",
+            "--format",
+            "unbound",
+            "--listen",
+            &listen,
+        ]),
+        "resolver-config",
     );
-    let ede = if unbound_has_ede(unbound) {
-        "ede: yes\n  "
-    } else {
-        ""
-    };
     let log = dir.join("unbound.log");
     let conf = dir.join("unbound.conf");
     std::fs::write(
         &conf,
         format!(
-            "server:\n  interface: {ip}@{port}\n  port: {port}\n  do-ip6: no\n  do-not-query-localhost: no\n  \
-             access-control: 127.0.0.0/8 allow\n  chroot: \"\"\n  username: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  \
-             use-syslog: no\n  logfile: \"{l}\"\n  root-hints: \"{h}\"\n  module-config: \"validator iterator\"\n  \
-             val-log-level: 2\n  {ede}qname-minimisation: no\n  harden-referral-path: no\n  {anchor}\nremote-control:\n  control-enable: no\n",
-            ip = addr.ip(),
-            port = addr.port(),
-            d = dir.display(),
+            "{generated}\nserver:\n  logfile: \"{l}\"\n  val-log-level: 2\n",
             l = log.display(),
-            h = hints.display(),
-            anchor = anchor.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n  "),
         ),
     )
     .unwrap();
