@@ -18,7 +18,7 @@
 //! until it is fixed, without stopping the lab.
 //!
 //! Resolver nodes (the reference resolver and each trainee's) run hickory's
-//! recursor ([`crate::resolver`]) when the lab is on port 53; a trainee's is
+//! recursor ([`crate::resolver`]) on any lab port; a trainee's is
 //! restarted when their `resolver.conf` changes.
 
 use crate::lab_zones::{self, LabZoneError};

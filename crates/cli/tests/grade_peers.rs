@@ -655,7 +655,7 @@ fn unbound_graded_on_resolver_validation() {
         "t1",
         &extra,
         Duration::from_secs(20),
-        |code, report| full_marks(code, report),
+        full_marks,
     );
     assert!(
         full_marks(code, &report),
@@ -786,7 +786,7 @@ fn named_configured_by_resolver_config_scores_full_points() {
         "t1",
         &extra,
         Duration::from_secs(20),
-        |code, report| full_marks(code, report),
+        full_marks,
     );
     assert!(
         full_marks(code, &report),
