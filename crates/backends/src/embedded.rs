@@ -185,13 +185,18 @@ pub fn node_configs(
             // The grader fetches trainee zones by AXFR from the host.
             axfr_allow: vec![loopback()],
             threads: 1,
-            watch_interval: Duration::from_millis(500),
+            watch_interval: FILE_WATCH_INTERVAL,
             udp_via_hickory: false,
         };
         out.push((node.clone(), config));
     }
     Ok(out)
 }
+
+/// How often the lab looks for changed files (zone files, `resolver.conf`):
+/// a trainee sees a change within this time. A look is one `stat` per
+/// file, so a short interval costs nothing measurable.
+pub const FILE_WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Who the lab's resolvers answer: the lab network and the host itself.
 fn resolver_clients(plan: &LabPlan) -> Vec<ipnet::IpNet> {
@@ -513,6 +518,13 @@ async fn run_resolvers(
                 let _ = task.await;
                 tracing::info!(node = %node.name, "resolver.conf changed: restarting the resolver");
             }
+            // What the resolver starts from, read before it starts: the
+            // marker written below then never claims a newer file.
+            let conf_text = node
+                .trainee
+                .as_deref()
+                .and_then(|t| plan.trainee(t))
+                .and_then(|t| std::fs::read(state.join(t.resolver_conf())).ok());
             let Some(config) = resolver_config(&plan, &state, node) else {
                 continue;
             };
@@ -527,10 +539,19 @@ async fn run_resolvers(
                 }
             });
             running.insert(node.name.clone(), (now, tx, task));
+            if let (Some(trainee), Some(text)) = (node.trainee.as_deref(), conf_text) {
+                let marker = state.applied_resolver_conf(trainee);
+                let _ = std::fs::create_dir_all(state.join("resolvers"));
+                if let Err(error) =
+                    dnslab_zone::writer::write_file_atomically(&marker, |w| w.write_all(&text))
+                {
+                    tracing::warn!(path = %marker.display(), %error, "cannot record the resolver.conf applied");
+                }
+            }
         }
         tokio::select! {
             _ = stop.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = tokio::time::sleep(FILE_WATCH_INTERVAL) => {}
         }
     }
     for (_, (_, tx, task)) in running {

@@ -1,6 +1,7 @@
 //! The shipped scenario files: `dnslab scenario check` accepts them and
 //! `dnslab scenario test` runs every reference solution and mutant
-//! against a throw-away lab on 127.136.0.0/16 (port 53), which is what CI
+//! against a throw-away lab on 127.136.0.0/16 (port 10053, no privileges),
+//! which is what CI
 //! relies on to keep the exercises honest.
 
 use dnslab_testkit::printed;

@@ -12,6 +12,7 @@ pub mod chain_checks;
 pub mod checks;
 pub mod denial;
 pub mod grade;
+pub mod lab_sync;
 pub mod outcome;
 pub mod probe;
 pub mod report;

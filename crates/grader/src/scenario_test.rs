@@ -27,10 +27,11 @@
 //! `dnslab ds scan` after each step and at the end of each wait, on the
 //! virtual clock (the test lab's own scanner runs only once a day).
 //!
-//! The lab's servers reload changed files every 500 ms and restart a
-//! resolver when its `resolver.conf` changes: after each `run:` step the
-//! runner waits [`STEP_SETTLE`] of real time before the next snapshot,
-//! and [`SETTLE`] before grading.
+//! The lab's servers reload changed files every 100 ms and restart a
+//! resolver when its `resolver.conf` changes: after each step the runner
+//! waits until the lab serves the trainee's files
+//! ([`crate::lab_sync::wait_in_sync`], at most [`SYNC_LIMIT`]), and no
+//! longer, before the next snapshot and before grading.
 
 use crate::grade::{GradeOptions, LabContext, grade_trainee};
 use crate::outcome::{GradeReport, Severity, Status};
@@ -44,11 +45,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-/// Real time for the lab to pick up the files a step changed.
-pub const STEP_SETTLE: Duration = Duration::from_millis(1000);
-
-/// Further real time before grading (a restarted resolver must answer).
-pub const SETTLE: Duration = Duration::from_millis(800);
+/// The longest the runner waits for the lab to take a step's changes.
+pub const SYNC_LIMIT: Duration = Duration::from_secs(10);
 
 /// Why a scenario test could not run.
 #[derive(Debug, thiserror::Error)]
@@ -149,23 +147,19 @@ impl Drop for TestLab {
     }
 }
 
-/// Picks a 127.X.0.0/16 network whose root address is free on port 53, or
-/// on a high port when port 53 needs privileges we lack. Returns the
-/// network's second octet and the port.
-pub fn free_network() -> Result<(u8, u16), TestError> {
+/// The port of every test lab: unprivileged, as the lab's resolvers work
+/// on any port.
+pub const TEST_LAB_PORT: u16 = 10053;
+
+/// Picks a 127.X.0.0/16 network (X from 150 to 199) whose root address is
+/// free on [`TEST_LAB_PORT`]; returns X.
+pub fn free_network() -> Result<u8, TestError> {
     let pid = std::process::id();
     for i in 0..50u32 {
         let x = 150 + ((pid + i) % 50) as u8;
         let addr = Ipv4Addr::new(127, x, 0, 1);
-        match UdpSocket::bind(SocketAddr::from((addr, 53))) {
-            Ok(_) => return Ok((x, 53)),
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                let port = 20000 + (pid % 20000) as u16;
-                if UdpSocket::bind(SocketAddr::from((addr, port))).is_ok() {
-                    return Ok((x, port));
-                }
-            }
-            Err(_) => continue,
+        if UdpSocket::bind(SocketAddr::from((addr, TEST_LAB_PORT))).is_ok() {
+            return Ok(x);
         }
     }
     Err(TestError::Setup(
@@ -241,7 +235,7 @@ impl TestLab {
         self.dnslab(&["reset", &trainee.name])?;
         // The lab must drop the previous run's files before the first
         // snapshot, or the timeline starts with them.
-        tokio::time::sleep(STEP_SETTLE).await;
+        self.sync(&trainee).await;
         let mut outcome = RunOutcome {
             name: name.to_string(),
             expected,
@@ -275,7 +269,7 @@ impl TestLab {
                         outcome.step_error = Some(e);
                         return Ok(outcome);
                     }
-                    tokio::time::sleep(STEP_SETTLE).await;
+                    self.sync(&trainee).await;
                     clock += 1;
                 }
                 Step::Wait(secs) => clock += i64::from(*secs),
@@ -286,12 +280,11 @@ impl TestLab {
                     outcome.step_error = Some(e.to_string());
                     return Ok(outcome);
                 }
-                tokio::time::sleep(STEP_SETTLE).await;
+                self.sync(&trainee).await;
             }
             let s = record(clock, &target).await;
             self.append(&mut recorder, &s)?;
         }
-        tokio::time::sleep(SETTLE).await;
         let lab = LabContext::new(self.plan.clone(), self.state.clone())?;
         let mut opts = GradeOptions::new(clock);
         opts.probe.timeout = Duration::from_secs(2);
@@ -327,6 +320,16 @@ impl TestLab {
                 args: format!("ds scan --trainee {}", trainee.name),
                 output: String::from_utf8_lossy(&output.stderr).into_owned(),
             })
+        }
+    }
+
+    /// Waits until the lab serves the trainee's files; a lab that lags
+    /// beyond [`SYNC_LIMIT`] is graded as it is (and said so in the log).
+    async fn sync(&self, trainee: &Trainee) {
+        if let Err(lagging) =
+            crate::lab_sync::wait_in_sync(&self.plan, &self.state, trainee, SYNC_LIMIT).await
+        {
+            tracing::warn!(trainee = %trainee.name, ?lagging, "the test lab has not taken the trainee's changes");
         }
     }
 

@@ -125,6 +125,16 @@ impl StateDir {
         self.root.join(relative)
     }
 
+    /// `<state>/resolvers/<trainee>.applied`: the `resolver.conf` that the
+    /// trainee's running lab resolver started from, byte for byte, written
+    /// by the embedded supervisor, so that a tool that changed the file can
+    /// tell when the lab has taken the change.
+    pub fn applied_resolver_conf(&self, trainee: &str) -> PathBuf {
+        self.root
+            .join("resolvers")
+            .join(format!("{trainee}.applied"))
+    }
+
     /// `<state>/trainees/<name>`
     pub fn trainee_dir(&self, trainee: &Trainee) -> PathBuf {
         self.root.join(&trainee.workspace)

@@ -8,7 +8,7 @@ use crate::cli::{
 use anyhow::Context;
 use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
 use dnslab_grader::report::{Format, render};
-use dnslab_grader::scenario_test::{TestLab, free_network};
+use dnslab_grader::scenario_test::{TEST_LAB_PORT, TestLab, free_network};
 use dnslab_lab::scenario::{Scenario, load_dir};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -168,20 +168,11 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
         s.validate(&known)?;
         list.push(s);
     }
-    let (octet, port) = match args.network_octet {
-        Some(o) => (o, 53),
+    let octet = match args.network_octet {
+        Some(o) => o,
         None => free_network()?,
     };
-    if port != 53
-        && let Some(s) = list
-            .iter()
-            .find(|s| s.checks.iter().any(|c| c.id.starts_with("resolver-")))
-    {
-        anyhow::bail!(
-            "{} grades a lab resolver, and the lab's resolvers need port 53, which this user may not bind; run as root or grant CAP_NET_BIND_SERVICE",
-            s.file.display()
-        );
-    }
+    let port = TEST_LAB_PORT;
     let dnslab = std::env::current_exe().context("cannot find the dnslab binary")?;
     let lab = TestLab::up(&dnslab, octet, port)?;
     println!(

@@ -763,6 +763,13 @@ pub fn ds_scan(args: &crate::cli::DsScanArgs) -> anyhow::Result<ExitCode> {
     };
     for t in trainees {
         let decision = scan_trainee(&state, &plan, t)?;
+        // A changed DS set is in the TLD's zone file; wait until the TLD
+        // serves it, as `ds submit` does.
+        let served = match &decision {
+            CdsDecision::Accept(ds) => Some(ds.clone()),
+            CdsDecision::Delete => Some(Vec::new()),
+            _ => None,
+        };
         let text = match decision {
             CdsDecision::NoCds => "no CDS/CDNSKEY published: nothing to do".to_string(),
             CdsDecision::Unchanged => "CDS matches the DS set: nothing to do".to_string(),
@@ -773,6 +780,9 @@ pub fn ds_scan(args: &crate::cli::DsScanArgs) -> anyhow::Result<ExitCode> {
             CdsDecision::Refuse(reason) => format!("refused: {reason}"),
         };
         println!("{} ({}): {text}", t.name, t.zone);
+        if let Some(ds) = served {
+            wait_until_served(&state, &plan, t, &ds);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
