@@ -15,6 +15,29 @@ fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
 }
 
+/// Skips the calling test where the person running `cargo test` sees it,
+/// or fails it when `require_var` (`DNSLAB_REQUIRE_PEERS`,
+/// `DNSLAB_REQUIRE_DOCKER`) is `1`.
+///
+/// The line goes to the process's stderr itself: the test harness captures
+/// only what `print!` and `eprint!` write, and shows it only for failing
+/// tests, so an `eprintln!` skip would be invisible without `--nocapture`.
+/// It names the test (the harness names each test's thread after it).
+pub fn skip(require_var: &str, why: &str) {
+    if required(require_var) {
+        panic!("{why} (required: {require_var}=1)");
+    }
+    use std::io::Write as _;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {why} (set {require_var}=1 to fail instead)"
+    );
+}
+
 fn find_in_path(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -32,12 +55,10 @@ fn find_in_path(tool: &str) -> Option<PathBuf> {
 pub fn peer(tool: &str) -> Option<PathBuf> {
     match find_in_path(tool) {
         Some(p) => Some(p),
-        None if required("DNSLAB_REQUIRE_PEERS") => {
-            panic!("peer tool {tool} is required (DNSLAB_REQUIRE_PEERS=1) but not installed")
-        }
         None => {
-            eprintln!(
-                "skipped: peer tool {tool} is not installed (apt-get install it, or set DNSLAB_REQUIRE_PEERS=1 to fail)"
+            skip(
+                "DNSLAB_REQUIRE_PEERS",
+                &format!("peer tool {tool} is not installed (see README: Peer tools)"),
             );
             None
         }
@@ -58,13 +79,9 @@ pub fn docker() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        if required("DNSLAB_REQUIRE_DOCKER") {
-            panic!(
-                "the Docker engine is required (DNSLAB_REQUIRE_DOCKER=1) but does not answer `docker info`"
-            );
-        }
-        eprintln!(
-            "skipped: the Docker engine does not answer (set DNSLAB_REQUIRE_DOCKER=1 to fail)"
+        skip(
+            "DNSLAB_REQUIRE_DOCKER",
+            "the Docker engine does not answer `docker info`",
         );
     }
     ok
