@@ -61,6 +61,7 @@ pub mod error;
 pub mod exercise;
 pub mod peer_resolver;
 pub mod plan;
+pub mod plan_diff;
 pub mod reach;
 pub mod resolver_conf;
 pub mod scenario;

@@ -99,6 +99,17 @@ impl StateDir {
         self.root.join(LAB_FILE)
     }
 
+    /// The plan of the lab this directory holds, from `<state>/lab.yaml`.
+    pub fn recorded_plan(&self) -> Result<LabPlan, crate::LabError> {
+        LabPlan::load(&self.lab_file())
+    }
+
+    /// Records `plan`'s lab file as this lab's (`<state>/lab.yaml`), for a
+    /// change a running lab takes live ([`crate::plan_diff`]).
+    pub fn record_lab_file(&self, plan: &LabPlan) -> Result<(), StateError> {
+        write_text(&self.lab_file(), &plan.lab_text)
+    }
+
     /// `<state>/keys`
     pub fn keys_dir(&self) -> PathBuf {
         self.root.join("keys")

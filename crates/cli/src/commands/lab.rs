@@ -60,6 +60,55 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the runtime")
 }
 
+/// `up` of a lab that runs: the same lab file is nothing to do; exercises
+/// and description are taken live; any other change is refused (exit 2)
+/// with what differs and what to run, since the running servers were
+/// planned from the old file.
+fn up_while_running(
+    args: &UpArgs,
+    plan: &LabPlan,
+    state: &StateDir,
+    pid: u32,
+) -> anyhow::Result<ExitCode> {
+    use dnslab_lab::plan_diff::plan_changes;
+    let running = state.recorded_plan()?;
+    let changes = plan_changes(&running, plan);
+    if changes.is_empty() {
+        println!(
+            "lab {} is already running (pid {pid}); see `dnslab status`",
+            plan.workshop
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (live, fixed): (Vec<_>, Vec<_>) = changes.iter().partition(|c| c.applies_live());
+    if fixed.is_empty() {
+        state.record_lab_file(plan)?;
+        for change in &live {
+            println!("lab {}: {change} (applied)", plan.workshop);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "dnslab: error: lab {} is running (pid {pid}) from another version of {}:",
+        plan.workshop,
+        args.labfile.display()
+    );
+    for change in &changes {
+        eprintln!("  - {change}");
+    }
+    eprintln!(
+        "A running lab cannot take {}. Run `dnslab down`, then `dnslab up {}` again: \
+         the lab keys, the trainees' workspaces and their timelines are kept.",
+        fixed
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        args.labfile.display()
+    );
+    Ok(ExitCode::from(2))
+}
+
 pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     if args.backend == BackendArg::Docker {
         return up_docker(args);
@@ -84,11 +133,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(pid) = running_pid(&state) {
-        println!(
-            "lab {} is already running (pid {pid}); see `dnslab status`",
-            plan.workshop
-        );
-        return Ok(ExitCode::SUCCESS);
+        return up_while_running(args, &plan, &state, pid);
     }
     let started = Instant::now();
     embedded::prepare(&plan, &state)?;
