@@ -31,8 +31,32 @@
 //! authoritative node). `zone_file` is the file the trainee's
 //! authoritative node serves: `<zone>.zone.signed` once it exists, else
 //! `<zone>.zone`.
+//!
+//! A trainee's authoritative node whose served file does not load has a
+//! `zone_error` (absent otherwise): the node keeps serving the last
+//! version that loaded (or, if none ever did, answers REFUSED for the
+//! zone), so it may still be `healthy`. `line` and `column` are 1-based
+//! and `null` for errors about the zone as a whole (no SOA, no NS at the
+//! apex); `file` is the file at fault (an `$INCLUDE`d one if the error is
+//! there):
+//!
+//! ```json
+//! { "name": "t01-auth", "role": "auth", "trainee": "t01", "healthy": true, …,
+//!   "zone_error": { "file": "/…/trainees/t01/t01.ne.zone.signed",
+//!                   "line": 12, "column": 5,
+//!                   "message": "expected a record type, found \"BOGUS\"" } }
+//! ```
+//!
+//! ## When the lab is down
+//! [`LabStatus::down`] is the one rule for "the lab is down", which
+//! `dnslab grade` applies before grading (exit 2, no score): the
+//! supervisor is not running, or a node the lab runs for everyone (the
+//! root, a TLD, the zoo) does not answer. A trainee's own node that is
+//! down or serves a broken file is the trainee's to fix, not a lab
+//! failure: that is graded.
 
-use dnslab_lab::{LabPlan, StateDir};
+use dnslab_grader::served::{LoadError, load_error, served_file};
+use dnslab_lab::{LabPlan, Role, StateDir};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -67,6 +91,10 @@ pub struct NodeStatus {
     /// `missing`, …).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub container: Option<String>,
+    /// A trainee's authoritative node: why the file it serves does not
+    /// load (it keeps serving the last version that did).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub zone_error: Option<LoadError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,12 +109,7 @@ pub struct TraineeStatus {
 
 /// The file a trainee's authoritative node serves (see the module docs).
 pub fn served_zone_file(state: &StateDir, trainee: &dnslab_lab::Trainee) -> std::path::PathBuf {
-    let signed = state.join(trainee.signed_zone_file());
-    if signed.exists() {
-        signed
-    } else {
-        state.join(&trainee.zone_file)
-    }
+    served_file(state, trainee)
 }
 
 fn display(path: &Path) -> String {
@@ -107,6 +130,13 @@ pub fn lab_status(
         .iter()
         .map(|n| {
             let (ok, note) = healthy(n);
+            // Only a node the lab runs reads the trainee's file.
+            let zone_error = match (&n.trainee, n.role) {
+                (Some(t), Role::Auth) if plan.runs_auth => {
+                    plan.trainee(t).and_then(|t| load_error(state, t))
+                }
+                _ => None,
+            };
             NodeStatus {
                 name: n.name.clone(),
                 role: n.role.to_string(),
@@ -117,6 +147,7 @@ pub fn lab_status(
                 note,
                 host: None,
                 container: None,
+                zone_error,
             }
         })
         .collect();
@@ -140,5 +171,143 @@ pub fn lab_status(
         pid,
         nodes,
         trainees,
+    }
+}
+
+/// Why the lab as a whole is down (see the module docs): grading it
+/// would blame trainees for the lab.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabDown {
+    #[error(
+        "lab {workshop} is not running (no supervisor process), so nothing was graded: start it with `{up}`, then grade again"
+    )]
+    NotRunning { workshop: String, up: String },
+    #[error(
+        "lab {workshop} is down: {} {} not answer ({}), so nothing was graded; `dnslab status` shows the lab, and `dnslab down` then `{up}` restarts it",
+        nodes.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+        if nodes.len() == 1 { "does" } else { "do" },
+        nodes.iter().map(|(n, why)| format!("{n}: {why}")).collect::<Vec<_>>().join("; ")
+    )]
+    NodesDown {
+        workshop: String,
+        /// (node name, why it is not healthy).
+        nodes: Vec<(String, String)>,
+        up: String,
+    },
+}
+
+impl LabStatus {
+    /// The command that starts this lab again from its state directory.
+    pub fn up_command(&self) -> String {
+        let state = Path::new(&self.state_dir);
+        format!(
+            "dnslab up {} --state-dir {}{} --detach",
+            state.join(dnslab_lab::state::LAB_FILE).display(),
+            state.display(),
+            if self.backend == "docker" {
+                " --backend docker"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// Whether the lab is down as a whole: its supervisor is not running,
+    /// or a node it runs for everyone (root, TLD, zoo) does not answer.
+    /// A trainee's node does not count: a trainee's server that is down is
+    /// the trainee's failure, graded as such.
+    pub fn down(&self) -> Option<LabDown> {
+        if !self.running {
+            return Some(LabDown::NotRunning {
+                workshop: self.workshop.clone(),
+                up: self.up_command(),
+            });
+        }
+        let shared = [Role::Root, Role::Tld, Role::Zoo].map(Role::as_str);
+        let nodes: Vec<(String, String)> = self
+            .nodes
+            .iter()
+            .filter(|n| shared.contains(&n.role.as_str()) && !n.healthy)
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    n.note
+                        .clone()
+                        .unwrap_or_else(|| format!("no answer at {}", n.address)),
+                )
+            })
+            .collect();
+        (!nodes.is_empty()).then(|| LabDown::NodesDown {
+            workshop: self.workshop.clone(),
+            nodes,
+            up: self.up_command(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, role: Role, trainee: Option<&str>, healthy: bool) -> NodeStatus {
+        NodeStatus {
+            name: name.into(),
+            role: role.as_str().into(),
+            trainee: trainee.map(Into::into),
+            address: "127.53.0.1:10053".into(),
+            zones: Vec::new(),
+            healthy,
+            note: (!healthy).then(|| "no authoritative answer".into()),
+            host: None,
+            container: None,
+            zone_error: None,
+        }
+    }
+
+    fn status(running: bool, nodes: Vec<NodeStatus>) -> LabStatus {
+        LabStatus {
+            workshop: "minimal".into(),
+            backend: "embedded".into(),
+            state_dir: "/var/lab/minimal".into(),
+            running,
+            pid: running.then_some(42),
+            nodes,
+            trainees: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_lab_is_down_when_its_supervisor_or_a_shared_node_is() {
+        let healthy = || {
+            vec![
+                node("root", Role::Root, None, true),
+                node("tld-ne", Role::Tld, None, true),
+                node("alice-auth", Role::Auth, Some("alice"), true),
+            ]
+        };
+        assert_eq!(status(true, healthy()).down(), None);
+        let stopped = status(false, healthy()).down().expect("down");
+        let text = stopped.to_string();
+        assert!(
+            text.contains("not running")
+                && text.contains(
+                    "`dnslab up /var/lab/minimal/lab.yaml --state-dir /var/lab/minimal --detach`"
+                ),
+            "{text}"
+        );
+        // A trainee's server down: the trainee's failure, the lab is up.
+        let mut nodes = healthy();
+        nodes[2] = node("alice-auth", Role::Auth, Some("alice"), false);
+        assert_eq!(status(true, nodes).down(), None);
+        // The TLD down: everyone's chain breaks there.
+        let mut nodes = healthy();
+        nodes[1] = node("tld-ne", Role::Tld, None, false);
+        let Some(LabDown::NodesDown { nodes: down, .. }) = status(true, nodes).down() else {
+            panic!("a lab without its TLD is up");
+        };
+        assert_eq!(
+            down,
+            vec![("tld-ne".to_string(), "no authoritative answer".to_string())]
+        );
     }
 }

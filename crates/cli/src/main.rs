@@ -38,9 +38,13 @@ fn init_logging(verbose: u8) {
         _ => "debug",
     };
     let filter = EnvFilter::try_from_env("DNSLAB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // Colours only for a terminal: a detached supervisor writes to its
+    // log file through stderr, and escape codes there are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .init();
 }

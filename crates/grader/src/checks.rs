@@ -39,6 +39,8 @@ macro_rules! catalogue {
 catalogue! {
     "zone-served", Zone, "RFC 1034 §4.3.2",
         "every server of the zone answers for it authoritatively";
+    "zone-file-loads", Zone, "RFC 1035 §5",
+        "the zone file the lab serves for you loads (else your server serves an older version)";
     "dnskey-published", Zone, "RFC 4035 §2.1",
         "the zone publishes a DNSKEY RRset with a zone key";
     "dnskey-signed-by-sep", Zone, "RFC 4035 §2.1, RFC 6781 §3.1",

@@ -133,6 +133,10 @@ pub async fn grade_trainee(
         zone: trainee.zone.clone(),
         servers: vec![(auth_node.clone(), trainee.auth)],
         zone_file: Some(lab.state.join(&trainee.zone_file)),
+        served: lab
+            .plan
+            .runs_auth
+            .then(|| crate::served::zone_source(&lab.state, trainee)),
     };
     let want_zone = needs
         .iter()

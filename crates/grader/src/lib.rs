@@ -20,6 +20,7 @@ pub mod resolver_checks;
 pub mod rollover_checks;
 pub mod rrset;
 pub mod scenario_test;
+pub mod served;
 pub mod shipped;
 pub mod timeline;
 pub mod verdict;

@@ -150,10 +150,10 @@ pub fn run(id: &str, facts: &ResolverFacts) -> Option<Verdict> {
     if !id.starts_with("resolver-") {
         return None;
     }
-    if id != "resolver-answers"
-        && id != "resolver-acl"
-        && !facts.asked.iter().any(|a| a.plain.is_ok())
-    {
+    // Every check but resolver-answers judges answers: without one, there
+    // is nothing to judge. resolver-acl too: silence towards an outside
+    // client shows an access list only when clients inside get answers.
+    if id != "resolver-answers" && !facts.asked.iter().any(|a| a.plain.is_ok()) {
         return Some(Verdict::skip(format!(
             "the resolver {} did not answer any question",
             facts.resolver
@@ -456,5 +456,46 @@ fn extended_errors(facts: &ResolverFacts) -> Verdict {
         )
         .details(details)
         .advisory()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CATALOGUE, Needs};
+    use dnslab_lab::zoo::FIXTURES;
+    use std::net::Ipv4Addr;
+    use std::time::Duration;
+
+    #[test]
+    fn no_resolver_check_awards_points_for_a_resolver_that_is_not_running() {
+        // A loopback port where nothing listens (bound, then released).
+        let resolver = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let target = ResolverTarget {
+            resolver,
+            inside: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            // Silence from outside is what an access list gives, too.
+            outside: Some(IpAddr::V4(Ipv4Addr::new(127, 255, 255, 254))),
+            secure_names: vec![(Name::root(), Rtype::SOA)],
+            fixtures: FIXTURES.to_vec(),
+        };
+        let opts = ProbeOptions {
+            timeout: Duration::from_millis(200),
+            attempts: 1,
+            ..ProbeOptions::default()
+        };
+        let facts = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(gather(&target, &opts));
+        for def in CATALOGUE.iter().filter(|d| d.needs == Needs::Resolver) {
+            let v = run(def.id, &facts).unwrap_or_else(|| panic!("{} not run", def.id));
+            assert_ne!(v.passed, Some(true), "{} passes: {}", def.id, v.message);
+            assert!(!v.message.is_empty(), "{} gives no reason", def.id);
+        }
     }
 }

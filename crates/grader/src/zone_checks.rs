@@ -4,6 +4,7 @@
 use crate::outcome::ToolHints;
 use crate::probe::rcode_name;
 use crate::rrset::KeyInfo;
+use crate::served::LoadState;
 use crate::verdict::{Params, Verdict};
 use crate::zone_facts::{NegativeFacts, ZoneFacts};
 use dnslab_zone::rdata::{time, view};
@@ -14,6 +15,7 @@ use dnslab_zone::{Algorithm, Rtype};
 pub fn run(id: &str, facts: &ZoneFacts, params: &Params) -> Option<Verdict> {
     Some(match id {
         "zone-served" => zone_served(facts),
+        "zone-file-loads" => zone_file_loads(facts),
         "dnskey-published" => dnskey_published(facts),
         "dnskey-signed-by-sep" => dnskey_signed_by_sep(facts),
         "algorithm-allowed" => algorithm_allowed(facts, params),
@@ -109,6 +111,63 @@ fn zone_served(facts: &ZoneFacts) -> Verdict {
         )
         .details(details)
     }
+}
+
+/// The SOA serial a server answered with, if it answered one.
+fn served_serial(
+    facts: &ZoneFacts,
+    soa: &Result<crate::probe::Response, crate::probe::ProbeError>,
+) -> Option<u32> {
+    soa.as_ref().ok().and_then(|r| {
+        r.rrset(crate::probe::Section::Answer, &facts.zone, Rtype::SOA)
+            .first()
+            .and_then(|soa| view::Soa::parse(&soa.rdata))
+            .map(|soa| soa.serial)
+    })
+}
+
+fn zone_file_loads(facts: &ZoneFacts) -> Verdict {
+    let error = match &facts.served {
+        None => {
+            return Verdict::skip(
+                "the lab does not run your authoritative server (nodes.auth: false): your own server reads your files, and its log says whether one failed to load",
+            );
+        }
+        Some(LoadState::Loads { file, serial }) => {
+            return Verdict::pass(format!(
+                "{} loads (serial {serial}): your server serves what you wrote",
+                file.display()
+            ));
+        }
+        Some(LoadState::Broken(e)) => e,
+    };
+    // What the trainee's server serves instead.
+    let serving: Vec<String> = facts
+        .servers
+        .iter()
+        .map(|s| match served_serial(facts, &s.soa) {
+            Some(serial) => format!(
+                "{} ({}) keeps serving the last version that loaded (serial {serial}): the other checks graded that version, not your file",
+                s.node, s.addr
+            ),
+            None => format!(
+                "{} ({}) serves no version of {}: none has loaded yet",
+                s.node, s.addr, facts.zone
+            ),
+        })
+        .collect();
+    let (zone, file) = (&facts.zone, &error.file);
+    Verdict::fail(
+        format!("the file you wrote does not load: {error}"),
+        "Fix the file at that position and save it again: your server reloads it within a second. For a signed file, fix the unsigned one and sign again rather than editing the signed file.",
+    )
+    .tools(ToolHints {
+        dnslab: Some(format!("dnslab zone check {file} --origin {zone}")),
+        bind: Some(format!("named-checkzone {zone} {file}")),
+        ldns: Some(format!("ldns-read-zone {file}")),
+        knot: Some(format!("kzonecheck -o {zone} {file}")),
+    })
+    .details(serving)
 }
 
 fn dnskey_published(facts: &ZoneFacts) -> Verdict {
@@ -215,6 +274,11 @@ fn algorithm_allowed(facts: &ZoneFacts, params: &Params) -> Verdict {
         .collect();
     algs.sort();
     algs.dedup();
+    if algs.is_empty() {
+        return Verdict::skip(
+            "no DNSKEY has the Zone Key flag, so there is no signing algorithm to judge (dnskey-published says why)",
+        );
+    }
     let mut bad = Vec::new();
     for alg in &algs {
         if let Err(advice) = signing_allowed(*alg) {
@@ -502,14 +566,28 @@ fn zone_verifies(facts: &ZoneFacts) -> Verdict {
 }
 
 fn servers_consistent(facts: &ZoneFacts) -> Verdict {
+    // Only answers can be compared: a server that did not answer is
+    // zone-served's failure, and two silent servers agree on nothing.
+    let silent: Vec<String> = facts
+        .servers
+        .iter()
+        .filter_map(|s| match (&s.soa, &s.dnskey) {
+            (Err(e), _) | (_, Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+        .collect();
+    if facts.servers.is_empty() {
+        return Verdict::skip("no server to compare");
+    }
+    if !silent.is_empty() {
+        return Verdict::skip(format!(
+            "not every server answered, so their versions cannot be compared: {}",
+            silent.join("; ")
+        ));
+    }
     let mut seen: Vec<(String, Option<u32>, Vec<u16>)> = Vec::new();
     for s in &facts.servers {
-        let serial = s.soa.as_ref().ok().and_then(|r| {
-            r.rrset(crate::probe::Section::Answer, &facts.zone, Rtype::SOA)
-                .first()
-                .and_then(|soa| view::Soa::parse(&soa.rdata))
-                .map(|soa| soa.serial)
-        });
+        let serial = served_serial(facts, &s.soa);
         let mut tags: Vec<u16> = s
             .dnskey
             .as_ref()
@@ -538,6 +616,12 @@ fn servers_consistent(facts: &ZoneFacts) -> Verdict {
             )
         })
         .collect();
+    if seen.iter().any(|(_, serial, _)| serial.is_none()) {
+        return Verdict::skip(
+            "not every server answered with an SOA record, so there is no serial to compare (zone-served says why)",
+        )
+        .details(details);
+    }
     let Some(first) = seen.first() else {
         return Verdict::skip("no server to compare");
     };
@@ -553,6 +637,12 @@ fn servers_consistent(facts: &ZoneFacts) -> Verdict {
 }
 
 fn tcp_answers(facts: &ZoneFacts) -> Verdict {
+    if facts.servers.is_empty() {
+        return Verdict::fail(
+            format!("no authoritative server is known for {}", facts.zone),
+            "Check that the lab runs your authoritative server (dnslab status).",
+        );
+    }
     let mut bad = Vec::new();
     for s in &facts.servers {
         match &s.soa_tcp {
@@ -588,5 +678,90 @@ pub fn human_duration(secs: u32) -> String {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CATALOGUE, Needs};
+    use crate::probe::ProbeOptions;
+    use crate::zone_facts::{ZoneTarget, gather};
+    use dnslab_zone::Name;
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    /// A loopback port where nothing listens (bound, then released).
+    fn closed_port() -> SocketAddr {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.local_addr().unwrap()
+    }
+
+    fn facts_of_a_stopped_server(served: Option<dnslab_server::server::ZoneSource>) -> ZoneFacts {
+        let target = ZoneTarget {
+            zone: Name::parse_absolute("t1.ne.").unwrap(),
+            servers: vec![("t1-auth".into(), closed_port())],
+            zone_file: None,
+            served,
+        };
+        let opts = ProbeOptions {
+            timeout: Duration::from_millis(200),
+            attempts: 1,
+            ..ProbeOptions::default()
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(gather(&target, &opts, 1_700_000_000))
+    }
+
+    #[test]
+    fn no_zone_check_awards_points_for_a_server_that_is_not_running() {
+        let facts = facts_of_a_stopped_server(None);
+        let params = Params {
+            signature_margin: 3 * 86400,
+            ..Params::default()
+        };
+        for def in CATALOGUE.iter().filter(|d| d.needs == Needs::Zone) {
+            let v = run(def.id, &facts, &params).unwrap_or_else(|| panic!("{} not run", def.id));
+            assert_ne!(v.passed, Some(true), "{} passes: {}", def.id, v.message);
+            assert!(!v.message.is_empty(), "{} gives no reason", def.id);
+        }
+    }
+
+    #[test]
+    fn a_file_that_does_not_load_fails_with_its_position() {
+        const SOA: &str = "$TTL 300\n@ SOA ns1 hostmaster 8 3600 600 86400 300\n@ NS ns1\n";
+        let dir = tempfile::tempdir().unwrap();
+        let source = dnslab_server::server::ZoneSource {
+            origin: Name::parse_absolute("t1.ne.").unwrap(),
+            file: dir.path().join("t1.ne.zone"),
+            prefer_signed: true,
+        };
+        std::fs::write(&source.file, SOA).unwrap();
+        // The signed file is the one served, and the one judged.
+        let signed = dir.path().join("t1.ne.zone.signed");
+        std::fs::write(&signed, format!("{SOA}ns1 BOGUS 1\n")).unwrap();
+        let v = zone_file_loads(&facts_of_a_stopped_server(Some(source.clone())));
+        assert_eq!(v.passed, Some(false), "{}", v.message);
+        let want = format!(
+            "the file you wrote does not load: {}:4:5: ",
+            signed.display()
+        );
+        assert!(v.message.starts_with(&want), "{}", v.message);
+        assert!(
+            v.tool_hints
+                .dnslab
+                .as_deref()
+                .is_some_and(|h| h.contains(&*signed.to_string_lossy())),
+            "{:?}",
+            v.tool_hints
+        );
+        // Fixed: the same check passes, naming the serial it read.
+        std::fs::write(&signed, SOA).unwrap();
+        let v = zone_file_loads(&facts_of_a_stopped_server(Some(source)));
+        assert_eq!(v.passed, Some(true), "{}", v.message);
+        assert!(v.message.contains("serial 8"), "{}", v.message);
     }
 }

@@ -10,6 +10,8 @@
 use crate::denial::{self, Negative, Proof};
 use crate::probe::{self, ProbeError, ProbeOptions, Response, Section, rcode_name};
 use crate::rrset::{KeyInfo, RrsetCheck, check_rrset};
+use crate::served::{LoadState, load_state};
+use dnslab_server::server::ZoneSource;
 use dnslab_zone::parser::{ParseOptions, parse_file};
 use dnslab_zone::verify::{Report, VerifyOptions, verify_zone};
 use dnslab_zone::zone::{NameKind, Zone};
@@ -26,6 +28,10 @@ pub struct ZoneTarget {
     /// The trainee's unsigned zone file: where to find names to probe
     /// when AXFR fails.
     pub zone_file: Option<PathBuf>,
+    /// What the lab's node serves the zone from, when the lab runs the
+    /// zone's server (`None` with `nodes.auth: false`: the trainee's own
+    /// server reads files the lab does not know).
+    pub served: Option<ZoneSource>,
 }
 
 /// Answers from one server.
@@ -77,6 +83,9 @@ pub struct ZoneFacts {
     pub axfr: Result<Vec<Record>, String>,
     /// The verifier's report on the transferred zone.
     pub verify: Option<Report>,
+    /// Whether the file the lab serves loads (`None`: the lab does not
+    /// serve the zone).
+    pub served: Option<LoadState>,
 }
 
 /// At most this many leaf RRsets are probed: enough to catch a zone signed
@@ -86,6 +95,11 @@ const LEAF_PROBES: usize = 6;
 /// Queries the target's servers and judges signatures at `now`.
 pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneFacts {
     let zone = &target.zone;
+    // Reading a zone file blocks; it runs beside the queries.
+    let served = target
+        .served
+        .clone()
+        .map(|source| tokio::task::spawn_blocking(move || load_state(&source)));
     let mut servers = Vec::new();
     for (node, addr) in &target.servers {
         let (soa, soa_tcp, dnskey) = tokio::join!(
@@ -227,6 +241,20 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
         );
         (nxdomain, nodata) = tokio::join!(nx, nd);
     }
+    let served = match served {
+        Some(task) => Some(task.await.unwrap_or_else(|e| {
+            LoadState::Broken(crate::served::LoadError {
+                file: target
+                    .served
+                    .as_ref()
+                    .map_or_else(String::new, |s| s.current_file().display().to_string()),
+                line: None,
+                column: None,
+                message: format!("reading the file failed: {e}"),
+            })
+        })),
+        None => None,
+    };
     ZoneFacts {
         zone: zone.clone(),
         now,
@@ -240,6 +268,7 @@ pub async fn gather(target: &ZoneTarget, opts: &ProbeOptions, now: i64) -> ZoneF
         nodata,
         axfr,
         verify,
+        served,
     }
 }
 

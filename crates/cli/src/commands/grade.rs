@@ -77,6 +77,11 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
         Some(t) => super::parse_time("--time", t, now)?,
         None => now,
     };
+    // A stopped lab would fail every trainee for the lab's absence: no
+    // grades then, exit 2 (the one rule for "down" is LabStatus::down).
+    if let Some(down) = super::lab::current_status(&state, &plan).down() {
+        return Err(down.into());
+    }
     let mut opts = GradeOptions::new(now);
     opts.resolver = args.resolver;
     let lab = Arc::new(LabContext::new(plan, state)?);

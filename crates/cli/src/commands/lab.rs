@@ -461,7 +461,12 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 "health"
             );
             for n in &status.nodes {
-                let health = if n.healthy { "ok" } else { "DOWN" };
+                // A node whose zone file does not load serves an older version.
+                let health = match (n.healthy, &n.zone_error) {
+                    (false, _) => "DOWN",
+                    (true, Some(_)) => "STALE",
+                    (true, None) => "ok",
+                };
                 // On Docker: where this host reaches the node.
                 let host = if docker {
                     format!("{:<17} ", n.host.as_deref().unwrap_or("-"))
@@ -481,6 +486,12 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
                         .map(|x| format!("  ({x})"))
                         .unwrap_or_default()
                 );
+                if let Some(e) = &n.zone_error {
+                    println!(
+                        "{:<22} the zone file does not load: {e}; the node serves the last version that loaded",
+                        ""
+                    );
+                }
             }
             println!();
             for t in &status.trainees {
