@@ -124,14 +124,22 @@ pub async fn walk(anchor: &[Record], hops: &[Hop], opts: &ProbeOptions, now: i64
                 &keys,
                 now,
             );
+            // Before the trainee submits a DS this is the expected state,
+            // and the message must say so: a valid proof (opt-out at a
+            // lab TLD) is not something to fix.
             let text = match proof {
-                Ok(_) => format!(
-                    "{} ({}) proves that it has no DS record for {}: validators treat {} as insecure, its signatures are not checked",
-                    hop.zone, hop.node, child.zone, child.zone
+                Ok(p) => format!(
+                    "no DS yet ({} proof valid) → submit your DS: {} ({}) proves that it has no DS record for {} ({}), so validators treat {} as insecure and do not check its signatures",
+                    p.label(),
+                    hop.zone,
+                    hop.node,
+                    child.zone,
+                    p.case.reference(),
+                    child.zone
                 ),
                 Err(problem) => format!(
-                    "{} ({}) has no DS record for {}, and its denial is not valid: {problem}",
-                    hop.zone, hop.node, child.zone
+                    "no DS for {} at {} ({}) → submit your DS; if you already have, tell the instructor: the answer that there is none carries a proof that does not validate ({problem})",
+                    child.zone, hop.zone, hop.node
                 ),
             };
             chain.notes.push(LinkNote {

@@ -61,7 +61,12 @@ pub fn kzonesign(
     }
     let scratch = Scratch::new(out)?;
     let result = (|| {
-        let config = scratch.write_config(zone_file, origin, nsec3, true)?;
+        let denial = if nsec3 {
+            KnotDenial::Nsec3
+        } else {
+            KnotDenial::Nsec
+        };
+        let config = scratch.write_config(zone_file, origin, denial, true)?;
         let zone = fqdn(origin);
         let keymgr = tool("keymgr")?;
         for key in bind_key_files {
@@ -91,9 +96,35 @@ pub fn kzonesign_with_new_keys(
     nsec3: bool,
     out: &Path,
 ) -> Result<(), String> {
+    let denial = if nsec3 {
+        KnotDenial::Nsec3
+    } else {
+        KnotDenial::Nsec
+    };
+    kzonesign_denial(zone_file, origin, denial, out)
+}
+
+/// The denial of existence Knot's policy asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnotDenial {
+    Nsec,
+    /// NSEC3, 0 extra iterations, no salt (RFC 9276), no opt-out.
+    Nsec3,
+    /// The same with opt-out (`nsec3-opt-out: on`): insecure delegations
+    /// get no NSEC3 of their own.
+    Nsec3OptOut,
+}
+
+/// [`kzonesign_with_new_keys`] with any [`KnotDenial`], opt-out included.
+pub fn kzonesign_denial(
+    zone_file: &Path,
+    origin: &str,
+    denial: KnotDenial,
+    out: &Path,
+) -> Result<(), String> {
     let scratch = Scratch::new(out)?;
     let result = (|| {
-        let config = scratch.write_config(zone_file, origin, nsec3, false)?;
+        let config = scratch.write_config(zone_file, origin, denial, false)?;
         scratch.sign(&config, zone_file, origin, out)
     })();
     scratch.remove();
@@ -195,7 +226,7 @@ impl Scratch {
         &self,
         zone_file: &Path,
         origin: &str,
-        nsec3: bool,
+        denial: KnotDenial,
         manual: bool,
     ) -> Result<PathBuf, String> {
         let zone_file = absolute(zone_file)?;
@@ -209,11 +240,15 @@ impl Scratch {
         writeln!(conf, "    algorithm: ecdsap256sha256").map_err(w)?;
         writeln!(conf, "    manual: {}", if manual { "on" } else { "off" }).map_err(w)?;
         writeln!(conf, "    cds-cdnskey-publish: none").map_err(w)?;
-        if nsec3 {
-            writeln!(conf, "    nsec3: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 0\n    nsec3-opt-out: off")
-                .map_err(w)?;
-        } else {
-            writeln!(conf, "    nsec3: off").map_err(w)?;
+        let opt_out = match denial {
+            KnotDenial::Nsec => None,
+            KnotDenial::Nsec3 => Some("off"),
+            KnotDenial::Nsec3OptOut => Some("on"),
+        };
+        match opt_out {
+            Some(opt_out) => writeln!(conf, "    nsec3: on\n    nsec3-iterations: 0\n    nsec3-salt-length: 0\n    nsec3-opt-out: {opt_out}")
+                .map_err(w)?,
+            None => writeln!(conf, "    nsec3: off").map_err(w)?,
         }
         writeln!(conf, "zone:\n  - domain: {}", quoted(&fqdn(origin))?).map_err(w)?;
         writeln!(conf, "    file: {}", quoted(&zone_file.to_string_lossy())?).map_err(w)?;
