@@ -212,6 +212,20 @@ pub enum ExerciseCommand {
     List(ExerciseListArgs),
     /// Print an exercise's instructions (for one trainee with --trainee).
     Show(ExerciseShowArgs),
+    /// Start (or start over) an exercise: a rollover exercise is judged
+    /// on the timeline from now on, not on earlier exercises.
+    Start(ExerciseStartArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExerciseStartArgs {
+    pub id: String,
+    #[arg(long)]
+    pub trainee: String,
+    #[arg(long)]
+    pub scenarios: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(Args, Debug)]

@@ -148,7 +148,13 @@ pub async fn grade_trainee(
             .timeline
             .clone()
             .unwrap_or_else(|| crate::timeline::path(&lab.state, &trainee.name));
-        crate::rollover_checks::gather(path, &trainee.zone)
+        crate::rollover_checks::gather_for(
+            &lab.state,
+            &trainee.name,
+            scenario.id.id(),
+            path,
+            &trainee.zone,
+        )
     });
 
     let zone_facts = async {

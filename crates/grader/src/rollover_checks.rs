@@ -1,16 +1,46 @@
 //! The checks of the rollover exercises, read from the trainee zone's
 //! recorded timeline ([`crate::timeline`]): was every moment safe for a
 //! validating resolver, and did the rollover get done?
+//!
+//! A trainee's timeline holds all their exercises, so a rollover exercise
+//! is judged from its start, recorded by `dnslab exercise start`
+//! ([`crate::timeline::start`]): the evaluation begins there, with what
+//! caches held just before it still cached, and failures carried over from
+//! earlier work are not counted ([`crate::timeline::evaluate_since`]); the
+//! rollover is judged from the keys the zone had at the start. An
+//! exercise never started is judged on the whole timeline, and
+//! `rollover-safe` says so and how to start it.
 
 use crate::outcome::ToolHints;
-use crate::timeline::evaluate::{Evaluation, Kind, Version};
+use crate::timeline::evaluate::{Evaluation, Kind, Version, clock};
 use crate::timeline::states::{self, KeyHistory};
-use crate::timeline::{Timeline, evaluate};
+use crate::timeline::{ExerciseStarts, Timeline, evaluate_since};
 use crate::verdict::{Params, Verdict};
+use dnslab_lab::StateDir;
 use dnslab_zone::rdata::view;
 use dnslab_zone::{Algorithm, Name};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+
+/// Which exercise, for whom, and from when it is judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub exercise: String,
+    pub trainee: String,
+    /// When `dnslab exercise start` started it; `None`: never started,
+    /// so the whole timeline is judged.
+    pub start: Option<i64>,
+}
+
+impl Window {
+    /// The command that starts the exercise.
+    fn start_command(&self) -> String {
+        format!(
+            "dnslab exercise start {} --trainee {}",
+            self.exercise, self.trainee
+        )
+    }
+}
 
 /// The timeline and what was made of it.
 #[derive(Debug)]
@@ -18,13 +48,49 @@ pub struct TimelineFacts {
     pub path: PathBuf,
     /// Why there is no timeline to judge, if there is none.
     pub problem: Option<String>,
+    pub window: Window,
+    /// The time of the snapshot the exercise starts from: the last one at
+    /// or before its start (`None`: not started, or started before the
+    /// first snapshot).
+    pub start_view: Option<i64>,
+    /// When the recorded timeline begins.
+    pub first_snapshot: Option<i64>,
     pub evaluation: Evaluation,
+    /// Key states from the start on.
     pub histories: Vec<KeyHistory>,
     pub methods: Vec<String>,
 }
 
-/// Reads and evaluates the timeline at `path` for `zone`.
-pub fn gather(path: PathBuf, zone: &Name) -> TimelineFacts {
+/// Reads `trainee`'s start of `exercise` from the lab's state and
+/// evaluates the timeline at `path` for `zone` from it.
+pub fn gather_for(
+    state: &StateDir,
+    trainee: &str,
+    exercise: &str,
+    path: PathBuf,
+    zone: &Name,
+) -> TimelineFacts {
+    let mut window = Window {
+        exercise: exercise.to_string(),
+        trainee: trainee.to_string(),
+        start: None,
+    };
+    match ExerciseStarts::read(&crate::timeline::start::path(state, trainee)) {
+        Ok(starts) => {
+            window.start = starts.get(exercise);
+            gather(path, zone, window)
+        }
+        Err(e) => {
+            let mut facts = gather(path, zone, window);
+            facts.problem = Some(format!("{e}; `dnslab exercise start` writes that file"));
+            facts
+        }
+    }
+}
+
+/// Reads and evaluates the timeline at `path` for `zone`, from the
+/// window's start.
+pub fn gather(path: PathBuf, zone: &Name, window: Window) -> TimelineFacts {
     let (timeline, problem) = match Timeline::read(&path) {
         Ok(t) if t.points.is_empty() => (
             t,
@@ -36,16 +102,45 @@ pub fn gather(path: PathBuf, zone: &Name) -> TimelineFacts {
         Ok(t) => (t, None),
         Err(e) => (Timeline::default(), Some(e.to_string())),
     };
-    let evaluation = evaluate(&timeline, zone);
+    let evaluation = evaluate_since(&timeline, zone, window.start);
     let times: Vec<i64> = timeline.points.iter().map(|p| p.t).collect();
-    let histories = states::histories(&evaluation, &times);
+    let start_view = window
+        .start
+        .and_then(|s| times.iter().copied().filter(|&t| t <= s).max());
+    // The key states from the state at the start on, so that the method
+    // named is this exercise's rollover, not an earlier one.
+    let from = start_view.or(window.start).unwrap_or(i64::MIN);
+    let window_times: Vec<i64> = times.iter().copied().filter(|&t| t >= from).collect();
+    let histories = states::histories(&evaluation, &window_times);
     let methods = states::method(&histories);
     TimelineFacts {
         path,
         problem,
+        window,
+        start_view,
+        first_snapshot: times.first().copied(),
         evaluation,
         histories,
         methods,
+    }
+}
+
+/// From when the checks judged, in words.
+fn judged_from(facts: &TimelineFacts) -> String {
+    match facts.window.start {
+        Some(start) => format!(
+            "judged from the start of exercise {} at {}",
+            facts.window.exercise,
+            clock(start)
+        ),
+        None => format!(
+            "exercise {} was not started, so the whole recorded timeline (from {}, earlier exercises included) was judged; `{}` starts it",
+            facts.window.exercise,
+            facts
+                .first_snapshot
+                .map_or_else(|| "its start".to_string(), clock),
+            facts.window.start_command()
+        ),
     }
 }
 
@@ -63,7 +158,14 @@ pub fn run(id: &str, facts: &TimelineFacts, params: &Params) -> Option<Verdict> 
             p.clone(),
             "Keep the lab running while you roll your keys: it records what resolvers could see.",
         ),
-        None => check(facts, params),
+        None => {
+            let mut verdict = check(facts, params);
+            // rollover-safe says it in its own words.
+            if verdict.passed == Some(false) && id != "rollover-safe" {
+                verdict.details.insert(0, judged_from(facts));
+            }
+            verdict
+        }
     })
 }
 
@@ -83,26 +185,64 @@ fn rollover_safe(facts: &TimelineFacts, _: &Params) -> Verdict {
     } else {
         facts.methods.join("; ")
     };
+    // Not started: the message says it, being what the trainee must see.
+    let mut details = Vec::new();
+    if facts.window.start.is_some() {
+        details.push(judged_from(facts));
+    }
+    if let Some(old) = &e.inherited {
+        details.push(format!(
+            "not counted, as it was already possible when the exercise started: {}",
+            old.story
+        ));
+    }
     match &e.violation {
-        None => Verdict::pass(format!(
-            "at no moment could a validating resolver have failed ({} instants, {} cache combinations checked); {method}",
-            e.instants, e.combinations
-        ))
-        .details(vec![format!("timeline: {}", facts.path.display())]),
-        Some(v) => Verdict::fail(
-            v.story.clone(),
-            "Wait at least the TTL (plus the time the lab takes to notice) between the steps of a rollover: publish a key before using it, keep it until the signatures it made have expired from caches, and change the DS only once the new key is known everywhere.",
-        )
-        .tools(timing_hints())
-        .reference(v.reference)
-        .details(vec![
-            format!("method: {method}"),
-            format!("timeline: {} (dnslab timeline --trainee … shows it)", facts.path.display()),
-        ]),
+        None => {
+            details.push(format!("timeline: {}", facts.path.display()));
+            let message = match facts.window.start {
+                Some(start) => format!(
+                    "since the exercise started at {}, at no moment could a validating resolver have failed ({} instants, {} cache combinations checked); {method}",
+                    clock(start),
+                    e.instants,
+                    e.combinations
+                ),
+                None => format!(
+                    "at no moment could a validating resolver have failed ({} instants, {} cache combinations checked); {method}; but {}",
+                    e.instants,
+                    e.combinations,
+                    judged_from(facts)
+                ),
+            };
+            Verdict::pass(message).details(details)
+        }
+        Some(v) => {
+            let mut hint = "Wait at least the TTL (plus the time the lab takes to notice) between the steps of a rollover: publish a key before using it, keep it until the signatures it made have expired from caches, and change the DS only once the new key is known everywhere.".to_string();
+            let message = match facts.window.start {
+                Some(_) => v.story.clone(),
+                None => {
+                    hint.push_str(&format!(
+                        " If this moment belongs to an earlier exercise, run `{}` and do the rollover again: only what follows the start is judged.",
+                        facts.window.start_command()
+                    ));
+                    format!("{} ({})", v.story, judged_from(facts))
+                }
+            };
+            details.push(format!("method: {method}"));
+            details.push(format!(
+                "timeline: {} (dnslab timeline --trainee … shows it)",
+                facts.path.display()
+            ));
+            Verdict::fail(message, hint)
+                .tools(timing_hints())
+                .reference(v.reference)
+                .details(details)
+        }
     }
 }
 
-/// The first and last DNSKEY versions of the signed zone.
+/// The DNSKEY versions of the signed zone the rollover is judged
+/// between: the one served when the exercise started (else the first one
+/// after it, or the first of all when it was never started), and the last.
 fn first_and_last(facts: &TimelineFacts) -> Option<(&Version, &Version)> {
     let versions: Vec<&Version> = facts
         .evaluation
@@ -110,9 +250,20 @@ fn first_and_last(facts: &TimelineFacts) -> Option<(&Version, &Version)> {
         .iter()
         .filter(|v| v.kind == Kind::Dnskey && !v.records.is_empty())
         .collect();
-    let first = versions
-        .iter()
-        .min_by_key(|v| v.seen.first().map(|s| s.0))?;
+    let first_seen = |v: &&&Version| v.seen.first().map(|s| s.0);
+    let first = match facts.start_view.or(facts.window.start) {
+        Some(t0) => versions
+            .iter()
+            .filter(|v| v.seen.iter().any(|(a, b)| *a <= t0 && t0 <= *b))
+            .min_by_key(first_seen)
+            .or_else(|| {
+                versions
+                    .iter()
+                    .filter(|v| v.seen.iter().any(|(a, _)| *a > t0))
+                    .min_by_key(|v| v.seen.iter().map(|s| s.0).find(|a| *a > t0))
+            }),
+        None => versions.iter().min_by_key(first_seen),
+    }?;
     let last = versions.iter().max_by_key(|v| v.seen.last().map(|s| s.1))?;
     Some((first, last))
 }
@@ -153,7 +304,7 @@ fn list(tags: &BTreeSet<u16>) -> String {
 fn zsk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
     let Some((first, last)) = first_and_last(facts) else {
         return Verdict::fail(
-            "the zone was never signed in the timeline",
+            "the zone was never signed in the timeline judged",
             "Sign the zone first (exercise sign-zone).",
         );
     };
@@ -193,7 +344,7 @@ fn zsk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
 fn ksk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
     let Some((first, last)) = first_and_last(facts) else {
         return Verdict::fail(
-            "the zone was never signed in the timeline",
+            "the zone was never signed in the timeline judged",
             "Sign the zone first (exercise sign-zone).",
         );
     };
@@ -251,7 +402,7 @@ fn ksk_rolled(facts: &TimelineFacts, _: &Params) -> Verdict {
 fn algorithm_rolled(facts: &TimelineFacts, params: &Params) -> Verdict {
     let Some((first, last)) = first_and_last(facts) else {
         return Verdict::fail(
-            "the zone was never signed in the timeline",
+            "the zone was never signed in the timeline judged",
             "Sign the zone first.",
         );
     };

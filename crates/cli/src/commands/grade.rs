@@ -1,9 +1,9 @@
-//! `grade`, `exercise list|show`, `scenario check|test`.
+//! `grade`, `exercise list|show|start`, `scenario check|test`.
 
 use super::lab::{existing_lab, trainee};
 use crate::cli::{
-    ExerciseListArgs, ExerciseShowArgs, GradeArgs, ReportFormatArg, ScenarioFilesArgs,
-    ScenarioTestArgs, TimelineArgs,
+    ExerciseListArgs, ExerciseShowArgs, ExerciseStartArgs, GradeArgs, ReportFormatArg,
+    ScenarioFilesArgs, ScenarioTestArgs, TimelineArgs,
 };
 use anyhow::Context;
 use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
@@ -145,6 +145,55 @@ pub fn exercise_show(args: &ExerciseShowArgs) -> anyhow::Result<ExitCode> {
     for c in &s.checks {
         let title = dnslab_grader::checks::find(&c.id).map_or("", |d| d.title);
         println!("- `{}` ({} points): {title}", c.id, c.points);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dnslab exercise start`: records when the trainee starts the exercise
+/// (`dnslab_grader::timeline::start`), so that a rollover exercise is
+/// judged on the timeline from now on. Again: the exercise starts over.
+pub fn exercise_start(args: &ExerciseStartArgs) -> anyhow::Result<ExitCode> {
+    use dnslab_grader::checks::Needs;
+    use dnslab_grader::timeline::{ExerciseStarts, start};
+    use dnslab_zone::rdata::time;
+    let all = scenarios(args.scenarios.as_deref())?;
+    let s = find(&all, &args.id)?;
+    let (state, plan) = existing_lab(&args.state)?;
+    let t = trainee(&plan, &args.trainee)?;
+    let now = time::now();
+    let path = start::path(&state, &t.name);
+    let previous = ExerciseStarts::record(&path, s.id.id(), now)?;
+    let uses_timeline = s
+        .checks
+        .iter()
+        .any(|c| dnslab_grader::checks::find(&c.id).is_some_and(|d| d.needs == Needs::Timeline));
+    println!(
+        "{}: exercise {} started at {}",
+        t.name,
+        s.id.id(),
+        time::format_human(now)
+    );
+    if let Some(before) = previous {
+        println!(
+            "  (it had been started at {}: it starts over now)",
+            time::format_human(before)
+        );
+    }
+    if uses_timeline {
+        println!(
+            "  It is judged on your zone's timeline from now on: what caches held before still"
+        );
+        println!("  counts as cached, but earlier exercises are not its failures.");
+        println!(
+            "  `dnslab timeline --trainee {}` shows the timeline; `dnslab grade --exercise {} --trainee {}` grades it.",
+            t.name,
+            s.id.id(),
+            t.name
+        );
+    } else {
+        println!(
+            "  It is graded on your zone as it is when graded, so the start changes nothing in its grade."
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

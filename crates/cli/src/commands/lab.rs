@@ -573,6 +573,9 @@ pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
         store_ds(&state, t, &[])?;
         sign_lab_zone(&state, &plan, &parent_of(t))?;
     }
+    // The timeline and exercise starts go with the old workspace: the
+    // lab records a new timeline and no exercise is started.
+    let archived = dnslab_grader::timeline::archive(&state, &t.name, attic.as_deref())?;
     match attic {
         Some(old) => println!(
             "{}: workspace reset; the old one is in {}",
@@ -580,6 +583,9 @@ pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
             old.display()
         ),
         None => println!("{}: workspace reset", t.name),
+    }
+    for file in archived {
+        println!("{}: put aside {}", t.name, file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -39,6 +39,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Grade(args) => grade::grade(&args),
         Command::Exercise(ExerciseCommand::List(args)) => grade::exercise_list(&args),
         Command::Exercise(ExerciseCommand::Show(args)) => grade::exercise_show(&args),
+        Command::Exercise(ExerciseCommand::Start(args)) => grade::exercise_start(&args),
         Command::Scenario(ScenarioCommand::Check(args)) => grade::scenario_check(&args),
         Command::Scenario(ScenarioCommand::Test(args)) => grade::scenario_test(&args),
         Command::Timeline(args) => grade::timeline(&args),

@@ -31,6 +31,26 @@
 //! Signatures are judged by key tag, algorithm and validity window, not
 //! by cryptography: the timeline is about timing, and the grade's other
 //! checks verify the signatures themselves.
+//!
+//! ## Judging from an exercise's start
+//! A trainee's timeline holds every exercise they did. A rollover
+//! exercise is judged from its start ([`evaluate_since`], the time
+//! `dnslab exercise start` recorded): instants before it are not checked,
+//! and the state at the start is the initial state, so versions served
+//! before it stay possibly cached for their TTL. A failure found after the
+//! start is the exercise's unless it is carried over: had the trainee done
+//! nothing since the start, a resolver would already have failed the same
+//! way at the start. That is, each version the failure involves (the DS
+//! and DNSKEY RRsets for a broken chain; the DNSKEY RRset for its own
+//! signatures; the DNSKEY RRset and the data's signatures for the data)
+//! that was first served after the start is replaced by one served at the
+//! start, and the result fails at the start for the same reason. A DS
+//! submitted just before the start while caches may still hold the
+//! unsigned zone is thus not a rollover's failure, even once the rollover
+//! publishes a new DNSKEY RRset; a new key used before caches have it is,
+//! and so is a signature that expires after the start. Carried-over
+//! failures are reported as [`Evaluation::inherited`], not as the
+//! violation.
 
 use super::file::Timeline;
 use crate::chain::ds_matches;
@@ -215,6 +235,12 @@ pub struct Evaluation {
     pub violation: Option<Violation>,
     /// When the timeline starts and ends.
     pub span: Option<(i64, i64)>,
+    /// The exercise start the evaluation judged from (`None`: the whole
+    /// timeline).
+    pub from: Option<i64>,
+    /// The first failure after `from` that was carried over from before
+    /// it, and therefore not counted as the violation.
+    pub inherited: Option<Violation>,
 }
 
 impl Evaluation {
@@ -370,8 +396,14 @@ fn view_versions(snapshot: &super::snapshot::Snapshot, zone: &Name) -> Vec<Seen>
     out
 }
 
-/// Evaluates a timeline for `zone`.
+/// Evaluates a whole timeline for `zone`.
 pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
+    evaluate_since(timeline, zone, None)
+}
+
+/// Evaluates the timeline for `zone` from `from` on (an exercise's start;
+/// `None` for the whole timeline): see the module documentation.
+pub fn evaluate_since(timeline: &Timeline, zone: &Name, from: Option<i64>) -> Evaluation {
     let versions = versions(timeline, zone);
     let span = timeline
         .points
@@ -397,10 +429,22 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
         combinations: 0,
         violation: None,
         span,
+        from,
+        inherited: None,
     };
-    let Some((start, end)) = span else {
+    let Some((first, end)) = span else {
         evaluation.versions = versions;
         return evaluation;
+    };
+    // The first instant judged: the timeline's start, or the exercise's
+    // when it is later (checked itself, as what was live just before it
+    // may end before the next change).
+    let start = match from {
+        Some(f) if f > first => {
+            instants.insert(f);
+            f
+        }
+        _ => first,
     };
     let horizon = end + versions.iter().map(|v| i64::from(v.ttl)).max().unwrap_or(0);
     let keys_of: Vec<Vec<KeyInfo>> = versions
@@ -424,6 +468,11 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
         .collect();
     // DS version x DNSKEY version -> keys vouched for (memoised digests).
     let mut vouched: HashMap<(usize, usize), Vec<(u16, Algorithm)>> = HashMap::new();
+    // What was served at the exercise's start, to tell its failures from
+    // those carried over; and combination -> its faults at the start
+    // (memoised: a carried-over failure recurs at every instant it lasts).
+    let start_view = from.and_then(|from| StartView::new(&versions, timeline, from));
+    let mut at_start: HashMap<(usize, usize, usize), Vec<Fault>> = HashMap::new();
     // A sweep over time: versions enter the live set when they may first
     // be cached and leave after the last instant they may be, so each
     // instant sees only the few versions live around it.
@@ -469,31 +518,57 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
             (live(Kind::Ds), live(Kind::Dnskey), live(Kind::ZoneSigs));
         for &d in &ds_live {
             for &k in &key_live {
-                let vouched_keys: &[(u16, Algorithm)] =
-                    vouched.entry((d, k)).or_insert_with(|| {
-                        let ds: Vec<view::Ds<'_>> = versions[d]
-                            .records
-                            .iter()
-                            .filter_map(|r| view::Ds::parse(&r.rdata))
-                            .collect();
-                        keys_of[k]
-                            .iter()
-                            .filter(|key| ds.iter().any(|ds| ds_matches(zone, ds, key)))
-                            .map(|key| (key.tag, key.algorithm))
-                            .collect()
-                    });
+                let vouched_keys: &[(u16, Algorithm)] = vouched
+                    .entry((d, k))
+                    .or_insert_with(|| vouched_by(zone, &versions, &keys_of, d, k));
                 for &z in &sig_live {
                     evaluation.combinations += 1;
-                    if let Some((story, reference)) =
-                        check_combination(&versions, &usable_of, d, k, z, vouched_keys, t)
-                    {
-                        evaluation.violation = Some(Violation {
+                    let combination = Combination {
+                        versions: &versions,
+                        usable_of: &usable_of,
+                        d,
+                        k,
+                        z,
+                        vouched: vouched_keys,
+                    };
+                    for fault in combination.faults(t) {
+                        let carried_over = start_view.as_ref().is_some_and(|view| {
+                            combination
+                                .counterfactuals(fault, t, view)
+                                .any(|(d, k, z)| {
+                                    at_start
+                                        .entry((d, k, z))
+                                        .or_insert_with(|| {
+                                            Combination {
+                                                versions: &versions,
+                                                usable_of: &usable_of,
+                                                d,
+                                                k,
+                                                z,
+                                                vouched: &vouched_by(
+                                                    zone, &versions, &keys_of, d, k,
+                                                ),
+                                            }
+                                            .faults(view.from)
+                                        })
+                                        .iter()
+                                        .any(|f| f.same_kind(fault))
+                                })
+                        });
+                        let (story, reference) = combination.story(fault, t);
+                        let violation = Violation {
                             at: t,
                             story,
                             reference,
-                        });
-                        evaluation.versions = versions;
-                        return evaluation;
+                        };
+                        if !carried_over {
+                            evaluation.violation = Some(violation);
+                            evaluation.versions = versions;
+                            return evaluation;
+                        }
+                        if evaluation.inherited.is_none() {
+                            evaluation.inherited = Some(violation);
+                        }
                     }
                 }
             }
@@ -503,6 +578,72 @@ pub fn evaluate(timeline: &Timeline, zone: &Name) -> Evaluation {
     evaluation
 }
 
+/// The keys of DNSKEY version `k` that a DS of DS version `d` matches.
+fn vouched_by(
+    zone: &Name,
+    versions: &[Version],
+    keys_of: &[Vec<KeyInfo>],
+    d: usize,
+    k: usize,
+) -> Vec<(u16, Algorithm)> {
+    let ds: Vec<view::Ds<'_>> = versions[d]
+        .records
+        .iter()
+        .filter_map(|r| view::Ds::parse(&r.rdata))
+        .collect();
+    keys_of[k]
+        .iter()
+        .filter(|key| ds.iter().any(|ds| ds_matches(zone, ds, key)))
+        .map(|key| (key.tag, key.algorithm))
+        .collect()
+}
+
+/// The versions served when an exercise started: those of the last
+/// snapshot at or before its start.
+struct StartView {
+    from: i64,
+    /// Per kind (DS, DNSKEY, data signatures), the versions served then.
+    served: [Vec<usize>; 3],
+}
+
+impl StartView {
+    /// `None` when the start is before the first snapshot: everything is
+    /// the exercise's.
+    fn new(versions: &[Version], timeline: &Timeline, from: i64) -> Option<StartView> {
+        let at = timeline
+            .points
+            .iter()
+            .map(|p| p.t)
+            .filter(|&t| t <= from)
+            .max()?;
+        let mut served: [Vec<usize>; 3] = Default::default();
+        for (i, v) in versions.iter().enumerate() {
+            if v.seen.iter().any(|(a, b)| *a <= at && at <= *b) {
+                served[slot(v.kind)].push(i);
+            }
+        }
+        Some(StartView { from, served })
+    }
+
+    /// Whether a resolver may hold version `v` at `t` from its having been
+    /// served at or before the start.
+    fn old(&self, v: &Version, t: i64) -> bool {
+        v.seen
+            .iter()
+            .zip(&v.cached)
+            .any(|((first, _), (a, b))| *first <= self.from && *a <= t && t <= *b)
+    }
+}
+
+/// A kind's place in a (DS, DNSKEY, data signatures) triple.
+fn slot(kind: Kind) -> usize {
+    match kind {
+        Kind::Ds => 0,
+        Kind::Dnskey => 1,
+        Kind::ZoneSigs => 2,
+    }
+}
+
 /// A DNSKEY version's keys that can sign (zone key, not revoked), and
 /// their algorithms.
 struct Usable {
@@ -510,95 +651,180 @@ struct Usable {
     algorithms: Vec<Algorithm>,
 }
 
-fn check_combination(
-    versions: &[Version],
-    usable_of: &[Usable],
+/// What can be wrong with one combination of cached versions, in the
+/// order a validator meets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// No DS vouches for a key that signs the DNSKEY RRset.
+    Chain,
+    /// The DNSKEY RRset has a key of this algorithm but no valid RRSIG of
+    /// it over itself.
+    KeysUnsigned(Algorithm),
+    /// The DNSKEY RRset has a key of this algorithm, the data no valid
+    /// RRSIG of it by a key of the RRset.
+    DataUnsigned(Algorithm),
+}
+
+impl Fault {
+    /// The same failure, whatever the algorithm: the chain, the DNSKEY
+    /// RRset's own signatures, or the data's.
+    fn same_kind(&self, other: Fault) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(&other)
+    }
+}
+
+/// One DS, DNSKEY and data-signature version a resolver may hold at once.
+struct Combination<'a> {
+    versions: &'a [Version],
+    usable_of: &'a [Usable],
     d: usize,
     k: usize,
     z: usize,
-    vouched: &[(u16, Algorithm)],
-    t: i64,
-) -> Option<(String, &'static str)> {
-    let (ds, dnskey, zsigs) = (&versions[d], &versions[k], &versions[z]);
-    if ds.records.is_empty() {
-        return None; // insecure: not validated, cannot fail
+    /// The DNSKEY version's keys the DS version matches.
+    vouched: &'a [(u16, Algorithm)],
+}
+
+impl Combination<'_> {
+    /// Every fault at `t`; none when a strict validator accepts it. A
+    /// broken chain ends validation, so nothing is looked at after it.
+    fn faults(&self, t: i64) -> Vec<Fault> {
+        let (ds, dnskey, zsigs) = (
+            &self.versions[self.d],
+            &self.versions[self.k],
+            &self.versions[self.z],
+        );
+        if ds.records.is_empty() {
+            return Vec::new(); // insecure: not validated, cannot fail
+        }
+        // The DS must vouch for a key that signs the DNSKEY RRset.
+        let chain_ok = dnskey
+            .sigs
+            .iter()
+            .any(|s| s.valid_at(t) && self.vouched.contains(&(s.tag, s.algorithm)));
+        if !chain_ok {
+            return vec![Fault::Chain];
+        }
+        let usable = &self.usable_of[self.k];
+        let signed_with = |sigs: &[Sig], alg: Algorithm| {
+            sigs.iter().any(|s| {
+                s.algorithm == alg && s.valid_at(t) && usable.keys.contains(&(s.tag, s.algorithm))
+            })
+        };
+        let mut out = Vec::new();
+        for &alg in &usable.algorithms {
+            if !signed_with(&dnskey.sigs, alg) {
+                out.push(Fault::KeysUnsigned(alg));
+            }
+            if !signed_with(&zsigs.sigs, alg) {
+                out.push(Fault::DataUnsigned(alg));
+            }
+        }
+        out
     }
-    let usable = &usable_of[k];
-    // Built only for a violation: formatting is most of the cost otherwise.
-    let intro = || {
-        format!(
+
+    /// The combinations a resolver would hold at the exercise's start had
+    /// the trainee done nothing since: each version `fault` involves (the
+    /// DS and DNSKEY RRsets for the chain, the DNSKEY RRset for its own
+    /// signatures, the DNSKEY RRset and the data's signatures for the
+    /// data) that was first served after the start is replaced by one
+    /// served at the start. `fault` is carried over when one of them fails
+    /// the same way at the start.
+    fn counterfactuals<'v>(
+        &self,
+        fault: Fault,
+        t: i64,
+        view: &'v StartView,
+    ) -> impl Iterator<Item = (usize, usize, usize)> + 'v {
+        let involved = match fault {
+            Fault::Chain => [true, true, false],
+            Fault::KeysUnsigned(_) => [false, true, false],
+            Fault::DataUnsigned(_) => [false, true, true],
+        };
+        let options: Vec<Vec<usize>> = [self.d, self.k, self.z]
+            .into_iter()
+            .enumerate()
+            .map(|(n, i)| {
+                if involved[n] && !view.old(&self.versions[i], t) {
+                    view.served[n].clone()
+                } else {
+                    vec![i]
+                }
+            })
+            .collect();
+        let (ds, keys, sigs) = (options[0].clone(), options[1].clone(), options[2].clone());
+        ds.into_iter().flat_map(move |d| {
+            let sigs = sigs.clone();
+            keys.clone()
+                .into_iter()
+                .flat_map(move |k| sigs.clone().into_iter().map(move |z| (d, k, z)))
+        })
+    }
+
+    /// `fault` at `t` as a story a trainee can follow, and the rule it
+    /// breaks. Built only for a fault: formatting is most of the cost
+    /// otherwise.
+    fn story(&self, fault: Fault, t: i64) -> (String, &'static str) {
+        let (ds, dnskey, zsigs) = (
+            &self.versions[self.d],
+            &self.versions[self.k],
+            &self.versions[self.z],
+        );
+        let intro = format!(
             "At {} a resolver could hold {}, {} and {}",
             clock(t),
             ds.describe(t),
             dnskey.describe(t),
             zsigs.describe(t)
-        )
-    };
-    // The DS must vouch for a key that signs the DNSKEY RRset.
-    let chain_ok = dnskey
-        .sigs
-        .iter()
-        .any(|s| s.valid_at(t) && vouched.contains(&(s.tag, s.algorithm)));
-    if !chain_ok {
-        let why = if vouched.is_empty() {
-            "no DS of that DS RRset matches any key of that DNSKEY RRset".to_string()
-        } else {
-            format!(
-                "the key(s) the DS vouches for ({}) do not sign that DNSKEY RRset",
-                vouched
-                    .iter()
-                    .map(|(t, _)| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        return Some((
-            format!(
-                "{}: {why}, so the chain of trust breaks and the resolver answers SERVFAIL.",
-                intro()
-            ),
-            "RFC 7583 §3.3.2, RFC 4035 §5.2",
-        ));
-    }
-    let signed_with = |sigs: &[Sig], alg: Algorithm| {
-        sigs.iter().any(|s| {
-            s.algorithm == alg && s.valid_at(t) && usable.keys.contains(&(s.tag, s.algorithm))
-        })
-    };
-    for alg in &usable.algorithms {
-        if !signed_with(&dnskey.sigs, *alg) {
-            return Some((
+        );
+        let usable = &self.usable_of[self.k];
+        match fault {
+            Fault::Chain => {
+                let why = if self.vouched.is_empty() {
+                    "no DS of that DS RRset matches any key of that DNSKEY RRset".to_string()
+                } else {
+                    format!(
+                        "the key(s) the DS vouches for ({}) do not sign that DNSKEY RRset",
+                        self.vouched
+                            .iter()
+                            .map(|(t, _)| t.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                (
+                    format!(
+                        "{intro}: {why}, so the chain of trust breaks and the resolver answers SERVFAIL."
+                    ),
+                    "RFC 7583 §3.3.2, RFC 4035 §5.2",
+                )
+            }
+            Fault::KeysUnsigned(alg) => (
                 format!(
-                    "{}: that DNSKEY RRset has a key of algorithm {alg} but no valid RRSIG of that algorithm over itself; a strict validator rejects it.",
-                    intro()
+                    "{intro}: that DNSKEY RRset has a key of algorithm {alg} but no valid RRSIG of that algorithm over itself; a strict validator rejects it."
                 ),
                 "RFC 6781 §4.1.4, RFC 4035 §2.2",
-            ));
-        }
-        if !signed_with(&zsigs.sigs, *alg) {
-            let has_any = zsigs
-                .sigs
-                .iter()
-                .any(|s| s.valid_at(t) && usable.keys.iter().any(|k| k.0 == s.tag));
-            let why = if zsigs.sigs.is_empty() {
-                "the zone data carries no signature at all, while the DS says the zone is signed"
-                    .to_string()
-            } else if has_any {
-                format!(
-                    "that DNSKEY RRset has a key of algorithm {alg}, but the data carries no valid signature of that algorithm; a strict validator rejects it (publish new-algorithm signatures before the new keys)"
-                )
-            } else {
-                let tags: BTreeSet<u16> = zsigs.sigs.iter().map(|s| s.tag).collect();
-                format!(
-                    "that DNSKEY RRset lacks key {} that made the signatures, so the data cannot be validated",
-                    tag_list(&tags)
-                )
-            };
-            return Some((
-                format!("{}: {why}.", intro()),
-                "RFC 7583 §3.2, RFC 4035 §5.3",
-            ));
+            ),
+            Fault::DataUnsigned(alg) => {
+                let has_any = zsigs
+                    .sigs
+                    .iter()
+                    .any(|s| s.valid_at(t) && usable.keys.iter().any(|k| k.0 == s.tag));
+                let why = if zsigs.sigs.is_empty() {
+                    "the zone data carries no signature at all, while the DS says the zone is signed"
+                        .to_string()
+                } else if has_any {
+                    format!(
+                        "that DNSKEY RRset has a key of algorithm {alg}, but the data carries no valid signature of that algorithm; a strict validator rejects it (publish new-algorithm signatures before the new keys)"
+                    )
+                } else {
+                    let tags: BTreeSet<u16> = zsigs.sigs.iter().map(|s| s.tag).collect();
+                    format!(
+                        "that DNSKEY RRset lacks key {} that made the signatures, so the data cannot be validated",
+                        tag_list(&tags)
+                    )
+                };
+                (format!("{intro}: {why}."), "RFC 7583 §3.2, RFC 4035 §5.3")
+            }
         }
     }
-    None
 }

@@ -8,7 +8,9 @@
 //! The file survives restarts: the recorder reads its last full snapshot
 //! back to know what "same" refers to. A torn last line (the process was
 //! killed mid-write) is ignored; a bad line elsewhere is an error naming
-//! its line number.
+//! its line number. When the file is moved away under a running recorder
+//! (`dnslab reset`), the recorder starts the new file with a full
+//! snapshot.
 
 use super::snapshot::Snapshot;
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,21 @@ pub enum TimelineError {
     Write {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("cannot move {from} to {to}: {source}")]
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}:{column}: not an exercise-starts file ({{\"exercise-id\": seconds since the epoch, …}}): {reason}"
+    )]
+    BadStarts {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        reason: String,
     },
     #[error("{path}:{line}: not a timeline line: {reason}")]
     Corrupt {
@@ -147,21 +164,11 @@ impl Recorder {
         })
     }
 
-    /// Appends `snapshot`: in full when the view changed, else as a
-    /// "same" line. One `write` per line on a file opened for appending,
-    /// so concurrent readers see whole lines or a torn last one.
+    /// Appends `snapshot`: in full when the view changed or the file is
+    /// new (it was moved away since the last line), else as a "same"
+    /// line. One `write` per line on a file opened for appending, so
+    /// concurrent readers see whole lines or a torn last one.
     pub fn append(&mut self, snapshot: &Snapshot) -> Result<(), TimelineError> {
-        let line = match &self.last {
-            Some(last) if last.same_view(snapshot) => serde_json::to_string(&Line::Same {
-                t: snapshot.t,
-                same: true,
-            }),
-            _ => serde_json::to_string(snapshot),
-        }
-        .map_err(|e| TimelineError::Write {
-            path: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
         let write = |source| TimelineError::Write {
             path: self.path.clone(),
             source,
@@ -174,6 +181,19 @@ impl Recorder {
             .append(true)
             .open(&self.path)
             .map_err(write)?;
+        // The length of the file opened, not of the path: a file moved
+        // away after this still gets a line it can read.
+        let empty = file.metadata().map_err(write)?.len() == 0;
+        let line = match &self.last {
+            Some(last) if !empty && last.same_view(snapshot) => {
+                serde_json::to_string(&Line::Same {
+                    t: snapshot.t,
+                    same: true,
+                })
+            }
+            _ => serde_json::to_string(snapshot),
+        }
+        .map_err(|e| write(std::io::Error::other(e)))?;
         file.write_all(format!("{line}\n").as_bytes())
             .map_err(write)?;
         self.last = Some(snapshot.clone());
@@ -230,5 +250,26 @@ mod tests {
         let bad = text.replacen("{\"t\":20", "{\"x\":20", 1);
         let err = Timeline::parse(&bad, &path).unwrap_err().to_string();
         assert!(err.contains(":2: not a timeline line"), "{err}");
+    }
+
+    #[test]
+    fn a_timeline_moved_away_under_the_recorder_starts_again_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeline/t1.jsonl");
+        let mut r = Recorder::open(&path).unwrap();
+        r.append(&snap(10, "a")).unwrap();
+        r.append(&snap(20, "a")).unwrap();
+        // `dnslab reset` puts the file aside while the lab records.
+        std::fs::rename(&path, dir.path().join("old.jsonl")).unwrap();
+        r.append(&snap(30, "a")).unwrap();
+        r.append(&snap(40, "a")).unwrap();
+        let t = Timeline::read(&path).unwrap();
+        assert_eq!(t.views.len(), 1);
+        assert_eq!(
+            t.points.iter().map(|p| p.t).collect::<Vec<_>>(),
+            vec![30, 40]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.lines().next().unwrap().contains("\"same\""), "{text}");
     }
 }

@@ -1,19 +1,24 @@
 //! Rollover timelines: snapshots of a trainee zone's keys recorded while
 //! the lab runs ([`snapshot`], [`file`]), evaluated for the moments a
 //! validating resolver could have failed ([`evaluate`]), and read as key
-//! states and a rollover method ([`states`]).
+//! states and a rollover method ([`states`]). A trainee's timeline holds
+//! all their exercises; a rollover exercise is judged from the start
+//! `dnslab exercise start` recorded ([`start`]), and `dnslab reset` puts
+//! both aside ([`archive`]).
 
 pub mod evaluate;
 pub mod file;
 pub mod snapshot;
+pub mod start;
 pub mod states;
 
 #[cfg(test)]
 mod tests;
 
-pub use evaluate::{Evaluation, Violation, evaluate};
+pub use evaluate::{Evaluation, Violation, evaluate, evaluate_since};
 pub use file::{Recorder, Timeline, TimelineError};
 pub use snapshot::{ServerView, Snapshot, SnapshotTarget};
+pub use start::{ExerciseStarts, archive};
 
 /// The timeline file of a trainee in a state directory.
 pub fn path(state: &dnslab_lab::StateDir, trainee: &str) -> std::path::PathBuf {
