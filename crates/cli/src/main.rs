@@ -8,6 +8,7 @@
 
 mod cli;
 mod commands;
+mod exercise_commands;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -2,9 +2,9 @@
 //! not on the trainee's earlier exercises, and `dnslab reset` starts the
 //! trainee's timeline afresh.
 //!
-//! - A ZSK rollover after ds-submission done as its reference solution
-//!   does it (the DS at once, while caches may still hold the unsigned
-//!   zone: a moment a resolver could fail), run by `dnslab scenario test`
+//! - A ZSK rollover after ds-submission done in a rush (the DS at once,
+//!   while caches may still hold the unsigned zone: a moment a resolver
+//!   could fail), run by `dnslab scenario test`
 //!   on its virtual clock on 127.143.0.0/16: started after the DS, the
 //!   correct pre-publish roll gets full points; never started, or started
 //!   before the DS, the DS's moment fails `rollover-safe`.
@@ -20,7 +20,7 @@ use dnslab_testkit::printed;
 use std::path::Path;
 use std::process::Command;
 
-/// ds-submission as its reference solution does it.
+/// ds-submission in a rush: the DS at once after signing.
 const DS_SUBMISSION: &str = r#"
   - run: mkdir -p keys && dnslab key generate --zone "$ZONE" --ksk --dir keys > ksk.name && dnslab key generate --zone "$ZONE" --dir keys > zsk1.name
   - run: dnslab zone sign "$ZONE_FILE" --origin "$ZONE" --keys keys -o "$SIGNED_ZONE_FILE"
@@ -47,13 +47,32 @@ const ROLL: &str = r#"
 /// earlier exercises, the start, the roll) and its mutants.
 fn scenario() -> String {
     let indent = |steps: &str| steps.replace("\n  - ", "\n      - ");
+    // The reference is the instructions' code block: `run:` steps as
+    // command lines, `wait:` steps as `sleep` lines.
+    let code: String = format!("{DS_SUBMISSION}{START}{ROLL}")
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            if let Some(c) = l.strip_prefix("- run: ") {
+                Some(format!("      {c}\n"))
+            } else {
+                l.strip_prefix("- wait: ").map(|w| {
+                    let secs = match w.strip_suffix('m') {
+                        Some(m) => m.parse::<u32>().unwrap() * 60,
+                        None => w.trim_end_matches('s').parse().unwrap(),
+                    };
+                    format!("      sleep {secs}\n")
+                })
+            }
+        })
+        .collect();
     format!(
         "id: zsk-rollover\ntitle: Roll your ZSK after a rushed DS\nlevel: intermediate\n\
          summary: A pre-publish ZSK rollover started after ds-submission.\n\
-         instructions: |\n  Start with `dnslab exercise start zsk-rollover --trainee {{trainee}}`, then roll.\n\
+         instructions: |\n  Submit the DS at once, start the exercise, then roll:\n\n{code}\
          checks:\n  - id: rollover-safe\n    points: 40\n  - id: zsk-rolled\n    points: 30\n\
          \x20 - id: chain-secure\n    points: 20\n  - id: zone-verifies\n    points: 10\n\
-         solution:{DS_SUBMISSION}{START}{ROLL}\nmutants:\n\
+         mutants:\n\
          \x20 - name: never-started\n    description: the same without dnslab exercise start\n    steps:{}\n    fails: [rollover-safe]\n\
          \x20 - name: started-before-the-ds\n    description: started before ds-submission\n    steps:{}\n    fails: [rollover-safe]\n",
         indent(&format!("{DS_SUBMISSION}{ROLL}")),

@@ -21,15 +21,23 @@ pub fn run(id: &str, chain: &Chain, zone: &ZoneFacts, params: &Params) -> Option
     })
 }
 
-fn submit_hints() -> ToolHints {
+pub(crate) fn submit_hints() -> ToolHints {
     ToolHints {
         dnslab: Some(
-            "dnslab key ds keys/KZONE+013+TAG.key > ds.txt; dnslab ds submit --trainee YOU ds.txt"
+            "dnslab ds submit --trainee YOU --key keys/KZONE+013+TAG.key (the KSK's file; `dnslab key ds` on it shows the DS)"
                 .into(),
         ),
-        bind: Some("dnssec-dsfromkey -2 KZONE+013+TAG.key, then dnslab ds submit".into()),
-        ldns: Some("ldns-key2ds -n -2 KZONE+013+TAG.key, then dnslab ds submit".into()),
-        knot: Some("keymgr ZONE ds, then dnslab ds submit".into()),
+        bind: Some(
+            "dnssec-dsfromkey -2 KZONE+013+TAG.key > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\""
+                .into(),
+        ),
+        ldns: Some(
+            "ldns-key2ds -n -2 KZONE+013+TAG.key > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\""
+                .into(),
+        ),
+        knot: Some(
+            "keymgr ZONE ds > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\"".into(),
+        ),
     }
 }
 

@@ -128,3 +128,15 @@ mod tests {
         }
     }
 }
+
+/// The tool hints the checks give with a failure (those shared by several
+/// checks), for tests that hold them to the tools' real syntax.
+pub fn shared_tool_hints() -> Vec<crate::outcome::ToolHints> {
+    vec![
+        crate::chain_checks::submit_hints(),
+        crate::resolver_checks::config_hints(),
+        crate::rollover_checks::timing_hints(),
+        crate::zone_checks::resign_hints(),
+        crate::zone_checks::keygen_hints(),
+    ]
+}

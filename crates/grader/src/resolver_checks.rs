@@ -172,7 +172,7 @@ pub fn run(id: &str, facts: &ResolverFacts) -> Option<Verdict> {
     })
 }
 
-fn config_hints() -> ToolHints {
+pub(crate) fn config_hints() -> ToolHints {
     ToolHints {
         dnslab: Some("edit resolver.conf: validation: on, trust_anchors: the output of `dnslab trust-anchor`".into()),
         bind: Some("named.conf: dnssec-validation yes; trust-anchors { . static-ds …; } from `dnslab trust-anchor --format bind`".into()),

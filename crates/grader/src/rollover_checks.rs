@@ -169,9 +169,9 @@ pub fn run(id: &str, facts: &TimelineFacts, params: &Params) -> Option<Verdict> 
     })
 }
 
-fn timing_hints() -> ToolHints {
+pub(crate) fn timing_hints() -> ToolHints {
     ToolHints {
-        dnslab: Some("dnslab key settime KEY -P/-A/-I/-D TIME, then dnslab zone sign; dnslab timeline --trainee YOU shows what caches may hold".into()),
+        dnslab: Some("dnslab key settime KEY -P now -A +2m (and -I, -D: publish, activate, inactivate, delete), then dnslab zone sign ZONEFILE --origin ZONE --keys keys -o ZONEFILE.signed; `dnslab timeline --trainee YOU` shows what caches may hold".into()),
         bind: Some("dnssec-settime -P/-A/-I/-D, dnssec-signzone -S; or dnssec-policy in named.conf".into()),
         ldns: Some("ldns-signzone signs with the keys you give it: add and remove keys by hand, waiting a TTL between steps".into()),
         knot: Some("keymgr ZONE set KEY publish=… active=… retire=… remove=…; or a policy in knot.conf".into()),

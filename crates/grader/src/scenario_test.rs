@@ -1,13 +1,18 @@
-//! `dnslab scenario test`: proves a scenario file grades what it claims.
+//! `dnslab scenario test`: proves a scenario file grades what it claims,
+//! and that its instructions work as written.
 //!
 //! A throw-away embedded lab is brought up (by running `dnslab up
 //! --detach`, the same binary, so the test exercises what a workshop
-//! runs). For the reference solution and each mutant, the trainee's
-//! workspace is reset, the steps run in it with `sh -c` (dnslab on the
-//! PATH, the trainee's names in the environment), and the trainee is
-//! graded. The reference must score full points; each mutant must fail
-//! exactly the checks it names (a failed warning-severity check counts as
-//! failed; skipped checks count as not failed).
+//! runs). The reference solution is the instructions themselves: those
+//! of the exercises in `after:`, then the scenario's own, rendered for the
+//! lab's trainee as `dnslab exercise show` shows them, each command of
+//! their code blocks a step and each `sleep N` a wait
+//! ([`dnslab_lab::instruction_steps`]). For the reference and each mutant,
+//! the trainee's workspace is reset, the steps run in it with `sh -c`
+//! (dnslab on the PATH, the trainee's names in the environment), and the
+//! trainee is graded. The reference must score full points; each mutant
+//! must fail exactly the checks it names (a failed warning-severity check
+//! counts as failed; skipped checks count as not failed).
 //!
 //! Steps see: `ZONE` (`t1.ne`, no trailing dot), `ORIGIN` (`t1.ne.`),
 //! `ZONE_FILE` and `SIGNED_ZONE_FILE` (file names in the workspace, the
@@ -411,10 +416,42 @@ impl TestLab {
         }
     }
 
-    /// Runs the reference solution and every mutant of `scenario`.
-    pub async fn test_scenario(&self, scenario: &Scenario) -> Result<Vec<RunOutcome>, TestError> {
+    /// The reference solution of `scenario` for the test lab's trainee:
+    /// the commands of the instructions of each exercise in its `after:`
+    /// (found in `known`), then of its own, as the trainee reads them in
+    /// `dnslab exercise show X --trainee t1`.
+    pub fn reference_steps(
+        &self,
+        scenario: &Scenario,
+        known: &[Scenario],
+    ) -> Result<Vec<Step>, TestError> {
+        let trainee = self.trainee()?;
+        let for_trainee = Some((&self.plan, trainee, self.state.path()));
+        let mut steps = Vec::new();
+        for id in &scenario.after {
+            let before = known.iter().find(|s| s.id == *id).ok_or_else(|| {
+                TestError::Setup(format!(
+                    "{} comes after {}, but there is no scenario file for {}",
+                    scenario.id, id, id
+                ))
+            })?;
+            steps.extend(before.reference_steps(for_trainee));
+        }
+        steps.extend(scenario.reference_steps(for_trainee));
+        Ok(steps)
+    }
+
+    /// Follows the instructions of `scenario` (the reference, which must
+    /// score full points) and runs every mutant. `known` holds the
+    /// scenarios that `after:` may name.
+    pub async fn test_scenario(
+        &self,
+        scenario: &Scenario,
+        known: &[Scenario],
+    ) -> Result<Vec<RunOutcome>, TestError> {
+        let reference = self.reference_steps(scenario, known)?;
         let mut runs = vec![
-            self.run(scenario, "reference", &scenario.solution, BTreeSet::new())
+            self.run(scenario, "reference", &reference, BTreeSet::new())
                 .await?,
         ];
         for mutant in &scenario.mutants {

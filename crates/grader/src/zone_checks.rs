@@ -32,7 +32,7 @@ pub fn run(id: &str, facts: &ZoneFacts, params: &Params) -> Option<Verdict> {
     })
 }
 
-fn resign_hints() -> ToolHints {
+pub(crate) fn resign_hints() -> ToolHints {
     ToolHints {
         dnslab: Some(
             "dnslab zone sign ZONEFILE --origin ZONE --keys keys -o ZONEFILE.signed".into(),
@@ -43,7 +43,7 @@ fn resign_hints() -> ToolHints {
     }
 }
 
-fn keygen_hints() -> ToolHints {
+pub(crate) fn keygen_hints() -> ToolHints {
     ToolHints {
         dnslab: Some(
             "dnslab key generate --zone ZONE --ksk --dir keys; dnslab key generate --zone ZONE --dir keys".into(),
@@ -226,10 +226,14 @@ fn dnskey_signed_by_sep(facts: &ZoneFacts) -> Verdict {
         .filter(|k| k.sep)
         .map(|k| k.describe())
         .collect();
-    let message = if seps.is_empty() {
-        format!(
-            "no DNSKEY of {} has the SEP flag (257): the parent's DS must point at a key that signs the DNSKEY RRset, and by convention that is a KSK",
-            facts.zone
+    let sign_with_ksk = "Sign with a KSK (generated with --ksk / -f KSK) as well as the ZSK: the KSK signs the DNSKEY RRset.";
+    let (message, hint) = if seps.is_empty() {
+        (
+            format!(
+                "no DNSKEY of {} has the SEP flag (257): the parent's DS must point at a key that signs the DNSKEY RRset, and by convention that is a KSK",
+                facts.zone
+            ),
+            sign_with_ksk,
         )
     } else {
         let problems: Vec<String> = check
@@ -237,21 +241,29 @@ fn dnskey_signed_by_sep(facts: &ZoneFacts) -> Verdict {
             .iter()
             .map(|s| s.describe(&facts.zone, Rtype::DNSKEY))
             .collect();
-        format!(
-            "the DNSKEY RRset has no valid signature by a SEP key ({}); its signatures: {}",
-            seps.join(", "),
-            if problems.is_empty() {
-                "none".to_string()
-            } else {
-                problems.join("; ")
-            }
+        // A KSK that is there but whose signature is out of date needs a
+        // new signing, not another key.
+        let hint = if problems.iter().any(|p| p.contains("expired")) {
+            "Re-sign the zone: the KSK's signature over the DNSKEY RRset has expired, and signatures must be renewed before they expire."
+        } else if problems.iter().any(|p| p.contains("not valid before")) {
+            "Re-sign with an inception in the past (the default is an hour ago); check the clock of the machine that signed."
+        } else {
+            sign_with_ksk
+        };
+        (
+            format!(
+                "the DNSKEY RRset has no valid signature by a SEP key ({}); its signatures: {}",
+                seps.join(", "),
+                if problems.is_empty() {
+                    "none".to_string()
+                } else {
+                    problems.join("; ")
+                }
+            ),
+            hint,
         )
     };
-    Verdict::fail(
-        message,
-        "Sign with a KSK (generated with --ksk / -f KSK) as well as the ZSK: the KSK signs the DNSKEY RRset.",
-    )
-    .tools(resign_hints())
+    Verdict::fail(message, hint).tools(resign_hints())
 }
 
 /// RFC 9904 (the statuses of RFC 8624 §3.1) for signing.
@@ -659,9 +671,13 @@ fn tcp_answers(facts: &ZoneFacts) -> Verdict {
     if bad.is_empty() {
         Verdict::pass(format!("{} server(s) answer over TCP", facts.servers.len()))
     } else {
+        // The lab's port, not 53: a lab run without privileges uses another.
+        let port = facts.servers.first().map_or(53, |s| s.addr.port());
         Verdict::fail(
             bad.join("; "),
-            "DNSSEC answers are often too big for UDP: the server must listen on TCP port 53 as well.",
+            format!(
+                "DNSSEC answers are often too big for UDP: the server must listen on TCP port {port} as well as UDP."
+            ),
         )
     }
 }

@@ -225,6 +225,15 @@ pub enum LabError {
         /// The listed check closest to `check`, when one is close.
         suggestion: Option<String>,
     },
+    /// The instructions have no command: they are the reference solution
+    /// ([`crate::instruction_steps`]), so they must show what to run.
+    #[error(
+        "{at}: the instructions have no command (an indented code line): a trainee has nothing to run, and scenario test no reference solution"
+    )]
+    NoInstructionCommands { at: Location },
+    /// `after:` names the scenario's own exercise.
+    #[error("{at}: exercise {id} cannot come after itself")]
+    AfterItself { at: Location, id: String },
     /// The text generated for a zone does not parse: a bug in dnslab.
     #[error("the generated zone {zone} does not parse (a dnslab bug): {source}")]
     Generated {

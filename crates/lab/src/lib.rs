@@ -59,6 +59,7 @@
 
 pub mod error;
 pub mod exercise;
+pub mod instruction_steps;
 pub mod peer_resolver;
 pub mod plan;
 pub mod plan_diff;

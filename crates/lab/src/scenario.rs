@@ -1,15 +1,16 @@
-//! Scenario files: one exercise, its checks, its reference solution and
-//! the wrong solutions it must catch.
+//! Scenario files: one exercise, its instructions (which are its reference
+//! solution), its checks and the wrong solutions it must catch.
 //!
 //! ## Background
 //! A lab file lists exercises by id ([`Exercise`]); a *scenario file*
 //! (`scenarios/*.yaml`) says what an exercise is: the instructions a
-//! trainee reads, the checks the grader runs and their points, the hints,
-//! a reference solution (commands run in a trainee's workspace, waits on
-//! the lab's clock) and *mutants*, wrong solutions with the checks each
-//! must fail. CI runs the solution and every mutant against a lab, so a
-//! scenario whose checks do not catch its own mutants fails there, not in
-//! front of a class.
+//! trainee reads, the checks the grader runs and their points, the hints
+//! and *mutants*, wrong solutions with the checks each must fail. The
+//! reference solution is the instructions themselves: the commands of
+//! their code blocks ([`crate::instruction_steps`]), after those of the
+//! exercises listed in `after:`. CI follows the instructions and runs every
+//! mutant against a lab, so instructions that do not work, or checks that
+//! do not catch their own mutants, fail there, not in front of a class.
 //!
 //! ## Format
 //! The schema below is the contract; a key it does not have is an error
@@ -33,14 +34,14 @@
 //!     severity: error          # error | warning; default error
 //! hints:                       # optional list of Markdown strings
 //!   - Generate the KSK with --ksk.
-//! solution:                    # the reference solution: at least one step
-//!   - run: dnslab key generate --zone "$ZONE" --ksk --dir keys
-//!   - wait: 5s                 # a duration, on the lab's (virtual) clock
+//! after: [sign-zone]          # optional: exercises done first (their
+//!                              # instructions run before these)
 //! mutants:                     # optional; wrong solutions
 //!   - name: expired-signatures # unique in the file; a-z, 0-9, -
 //!     description: Signatures that expired yesterday.   # optional
-//!     steps:                   # like solution
-//!       - run: ...
+//!     steps:                   # commands run in the workspace, in order
+//!       - run: dnslab key generate --zone "$ZONE" --ksk --dir keys
+//!       - wait: 5s             # a duration, on the lab's (virtual) clock
 //!     fails: [signatures-valid]   # checks it must fail, all among `checks`
 //! ```
 //!
@@ -76,6 +77,9 @@
 //! | `{zone_file}` | `<state>/trainees/t01/t01.ne.zone` |
 //! | `{signed_zone_file}` | `<state>/trainees/t01/t01.ne.zone.signed` |
 //! | `{root_server}` | `127.53.0.1:53`, the lab root's server |
+//! | `{dnskey_wait}` | seconds a cache may keep the DNSKEY RRset, with a margin: twice the DNSKEY TTL |
+//! | `{ds_wait}` | the same for the DS RRset at the parent (twice the DS TTL) |
+//! | `{data_wait}` | the same for the zone's other records and negative answers (twice the larger of TTL and negative TTL) |
 //!
 //! ## Reading and checking
 //! [`Scenario::load`] / [`Scenario::parse`] read one file and make every
@@ -149,7 +153,18 @@ pub const PLACEHOLDERS: &[&str] = &[
     "zone_file",
     "signed_zone_file",
     "root_server",
+    "dnskey_wait",
+    "ds_wait",
+    "data_wait",
 ];
+
+/// How long a trainee waits for a cache to drop an RRset, in seconds: its
+/// TTL, and as much again for the lab to serve and record the change. The
+/// instructions say `sleep {dnskey_wait}`; `dnslab scenario test` moves its
+/// virtual clock instead of sleeping.
+fn cache_wait(ttl: u32) -> u32 {
+    ttl.saturating_mul(2)
+}
 
 /// One exercise, as its scenario file describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,8 +179,8 @@ pub struct Scenario {
     /// At least one, ids unique.
     pub checks: Vec<CheckSpec>,
     pub hints: Vec<String>,
-    /// At least one step.
-    pub solution: Vec<Step>,
+    /// Exercises a trainee does first: the state this one starts from.
+    pub after: Vec<Exercise>,
     pub mutants: Vec<Mutant>,
     /// The file it was read from and its text, for locating errors found
     /// later ([`Scenario::validate`]).
@@ -316,7 +331,7 @@ impl Scenario {
             },
             checks: file.checks,
             hints: file.hints.unwrap_or_default(),
-            solution: file.solution,
+            after: file.after.unwrap_or_default(),
             mutants: file
                 .mutants
                 .unwrap_or_default()
@@ -365,66 +380,78 @@ impl Scenario {
     /// `<trainee>`, `<zone>`... without one. `{{` and `}}` become `{` and
     /// `}`; an unknown placeholder is left as written.
     pub fn render_instructions(&self, plan: Option<(&LabPlan, &Trainee, &Path)>) -> String {
-        let mut out = String::with_capacity(self.instructions.len());
-        for piece in pieces(&self.instructions) {
-            match piece {
-                Piece::Literal(s) => out.push_str(s),
-                Piece::Placeholder { name, .. } => match plan {
-                    Some((plan, trainee, state)) => {
-                        match placeholder_value(name, plan, trainee, state) {
-                            Some(v) => out.push_str(&v),
-                            None => {
-                                let _ = write!(out, "{{{name}}}");
-                            }
-                        }
-                    }
-                    None if PLACEHOLDERS.contains(&name) => {
-                        let _ = write!(out, "<{name}>");
-                    }
-                    None => {
-                        let _ = write!(out, "{{{name}}}");
-                    }
-                },
-            }
-        }
-        out
+        render(&self.instructions, plan)
     }
 
-    /// Every `{name}` of the instructions is a known placeholder.
+    /// The hints, with the placeholders filled in as in the instructions.
+    pub fn render_hints(&self, plan: Option<(&LabPlan, &Trainee, &Path)>) -> Vec<String> {
+        self.hints.iter().map(|h| render(h, plan)).collect()
+    }
+
+    /// The reference solution: the commands of the instructions rendered
+    /// for one trainee (or with `<placeholders>` without one), as steps
+    /// ([`crate::instruction_steps`]). The exercises of [`Scenario::after`]
+    /// come first; the caller runs their steps.
+    pub fn reference_steps(&self, plan: Option<(&LabPlan, &Trainee, &Path)>) -> Vec<Step> {
+        crate::instruction_steps::steps_from_instructions(&self.render_instructions(plan))
+    }
+
+    /// Every `{name}` of the instructions and hints is a known placeholder.
     fn check_placeholders(&self) -> Result<(), LabError> {
-        let Some(Piece::Placeholder { name, .. }) = pieces(&self.instructions)
-            .into_iter()
-            .find(|p| matches!(p, Piece::Placeholder { name, .. } if !PLACEHOLDERS.contains(name)))
-        else {
-            return Ok(());
-        };
-        let src = Source::new(&self.file, &self.text);
-        // The same scan over the file text from the key finds the written
-        // placeholder (block scalars and quoted strings keep it as is).
-        let key = src.key(&["instructions"]);
-        let at = key
-            .position
-            .map(|(line, column)| offset_of(&self.text, line, column))
-            .and_then(|from| {
-                pieces(&self.text[from..])
-                    .into_iter()
-                    .find_map(|p| match p {
-                        Piece::Placeholder { name: n, offset } if n == name => Some(from + offset),
-                        _ => None,
-                    })
-            })
-            .map_or(key, |o| src.at_offset(Some(o)));
-        Err(LabError::UnknownPlaceholder(Box::new(UnknownWord {
-            at,
-            word: format!("{{{name}}}"),
-            section: Some("instructions".to_string()),
-            expected: PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect(),
-            suggestion: closest(name, PLACEHOLDERS.iter().copied()).map(|p| format!("{{{p}}}")),
-        })))
+        let texts = std::iter::once(("instructions", self.instructions.as_str()))
+            .chain(self.hints.iter().map(|h| ("hints", h.as_str())));
+        for (section, text) in texts {
+            let unknown = pieces(text).into_iter().find_map(|p| match p {
+                Piece::Placeholder { name, .. } if !PLACEHOLDERS.contains(&name) => Some(name),
+                _ => None,
+            });
+            let Some(name) = unknown else {
+                continue;
+            };
+            let src = Source::new(&self.file, &self.text);
+            // The same scan over the file text from the key finds the
+            // written placeholder (block scalars and quoted strings keep
+            // it as is).
+            let key = src.key(&[section]);
+            let at = key
+                .position
+                .map(|(line, column)| offset_of(&self.text, line, column))
+                .and_then(|from| {
+                    pieces(&self.text[from..])
+                        .into_iter()
+                        .find_map(|p| match p {
+                            Piece::Placeholder { name: n, offset } if n == name => {
+                                Some(from + offset)
+                            }
+                            _ => None,
+                        })
+                })
+                .map_or(key, |o| src.at_offset(Some(o)));
+            return Err(LabError::UnknownPlaceholder(Box::new(UnknownWord {
+                at,
+                word: format!("{{{name}}}"),
+                section: Some(section.to_string()),
+                expected: PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect(),
+                suggestion: closest(name, PLACEHOLDERS.iter().copied()).map(|p| format!("{{{p}}}")),
+            })));
+        }
+        Ok(())
     }
 
     /// Check ids and mutant names unique, mutants failing listed checks.
     fn check_consistency(&self) -> Result<(), LabError> {
+        let src = Source::new(&self.file, &self.text);
+        if self.reference_steps(None).is_empty() {
+            return Err(LabError::NoInstructionCommands {
+                at: src.key(&["instructions"]),
+            });
+        }
+        if self.after.contains(&self.id) {
+            return Err(LabError::AfterItself {
+                at: src.key(&["after"]),
+                id: self.id.id().to_string(),
+            });
+        }
         let checks = ListItems::new(&self.file, &self.text, "checks");
         let mut seen = HashSet::new();
         for (i, c) in self.checks.iter().enumerate() {
@@ -497,8 +524,7 @@ struct ScenarioFile {
     #[serde(deserialize_with = "checks_list")]
     checks: Vec<CheckSpec>,
     hints: Option<Vec<String>>,
-    #[serde(deserialize_with = "steps_list")]
-    solution: Vec<Step>,
+    after: Option<Vec<Exercise>>,
     mutants: Option<Vec<MutantFile>>,
 }
 
@@ -762,6 +788,34 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// `text` with its placeholders filled in for one trainee, or shown as
+/// `<name>` without one ([`Scenario::render_instructions`]).
+fn render(text: &str, plan: Option<(&LabPlan, &Trainee, &Path)>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for piece in pieces(text) {
+        match piece {
+            Piece::Literal(s) => out.push_str(s),
+            Piece::Placeholder { name, .. } => match plan {
+                Some((plan, trainee, state)) => {
+                    match placeholder_value(name, plan, trainee, state) {
+                        Some(v) => out.push_str(&v),
+                        None => {
+                            let _ = write!(out, "{{{name}}}");
+                        }
+                    }
+                }
+                None if PLACEHOLDERS.contains(&name) => {
+                    let _ = write!(out, "<{name}>");
+                }
+                None => {
+                    let _ = write!(out, "{{{name}}}");
+                }
+            },
+        }
+    }
+    out
+}
+
 /// A placeholder's value for one trainee; `None` for an unknown name.
 fn placeholder_value(name: &str, plan: &LabPlan, t: &Trainee, state: &Path) -> Option<String> {
     let path = |p: PathBuf| state.join(p).display().to_string();
@@ -782,6 +836,9 @@ fn placeholder_value(name: &str, plan: &LabPlan, t: &Trainee, state: &Path) -> O
         "zone_file" => path(t.zone_file.clone()),
         "signed_zone_file" => path(t.signed_zone_file()),
         "root_server" => plan.root_node().address.to_string(),
+        "dnskey_wait" => cache_wait(plan.timers.dnskey_ttl).to_string(),
+        "ds_wait" => cache_wait(plan.timers.ds_ttl).to_string(),
+        "data_wait" => cache_wait(plan.timers.ttl.max(plan.timers.negative_ttl)).to_string(),
         _ => return None,
     })
 }
@@ -883,11 +940,12 @@ mod tests {
 id: ds-submission
 title: Submit your DS
 level: intermediate
-instructions: Give the DS of {zone} to {tld}.
+instructions: |
+  Give the DS of {zone} to {tld}:
+
+      dnslab ds submit --trainee {trainee} --key k.key
 checks:
   - id: ds-matches-ksk
-solution:
-  - run: dnslab ds --zone {zone}
 ";
 
     fn parse(text: &str) -> Result<Scenario, LabError> {
@@ -909,10 +967,12 @@ solution:
                 severity: CheckSeverity::Error
             }]
         );
-        assert!(s.hints.is_empty() && s.mutants.is_empty());
+        assert!(s.hints.is_empty() && s.mutants.is_empty() && s.after.is_empty());
         assert_eq!(
-            s.solution,
-            [Step::Run("dnslab ds --zone {zone}".to_string())]
+            s.reference_steps(None),
+            [Step::Run(
+                "dnslab ds submit --trainee <trainee> --key k.key".to_string()
+            )]
         );
     }
 
@@ -957,33 +1017,55 @@ solution:
         ] {
             let text = format!("{MINIMAL}parameters:\n  {bad}\n");
             let e = parse(&text).unwrap_err().to_string();
-            assert!(e.starts_with("scenarios/x.yaml:10:"), "{e}");
+            assert!(e.starts_with("scenarios/x.yaml:11:"), "{e}");
             assert!(e.contains(message), "{e}");
         }
     }
 
     #[test]
     fn steps() {
-        let text = MINIMAL.replace(
-            "  - run: dnslab ds --zone {zone}\n",
-            "  - run: a\n  - wait: 1h30m\n  - { wait: 90 }\n",
-        );
-        let s = parse(&text).unwrap();
+        let mutant = |steps: &str| {
+            format!(
+                "{MINIMAL}mutants:\n  - name: m\n    steps:\n{steps}    fails: [ds-matches-ksk]\n"
+            )
+        };
+        let s = parse(&mutant(
+            "      - run: a\n      - wait: 1h30m\n      - { wait: 90 }\n",
+        ))
+        .unwrap();
         assert_eq!(
-            s.solution,
+            s.mutants[0].steps,
             [Step::Run("a".into()), Step::Wait(5400), Step::Wait(90)]
         );
-        let e =
-            parse(&MINIMAL.replace("- run: dnslab ds --zone {zone}", "- run: \"  \"")).unwrap_err();
+        let e = parse(&mutant("      - run: \"  \"\n")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "scenarios/x.yaml:8:5: solution[0]: run: the command is empty"
+            "scenarios/x.yaml:13:9: mutants[0].steps[0]: run: the command is empty"
         );
-        let e = parse(&MINIMAL.replace("- run: dnslab ds --zone {zone}", "- {}")).unwrap_err();
+        let e = parse(&mutant("      - {}\n")).unwrap_err();
         assert!(
             e.to_string().contains("needs run (a command) or wait"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn instructions_without_a_command_and_after_itself_are_refused() {
+        let text = MINIMAL.replace(
+            "      dnslab ds submit --trainee {trainee} --key k.key\n",
+            "  `dnslab ds submit` is only mentioned.\n",
+        );
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(
+            e.starts_with("scenarios/x.yaml:4:1: the instructions have no command"),
+            "{e}"
+        );
+        let e = parse(&format!("{MINIMAL}after: [sign-zone, ds-submission]\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ds-submission cannot come after itself"), "{e}");
+        let s = parse(&format!("{MINIMAL}after: [sign-zone]\n")).unwrap();
+        assert_eq!(s.after, [Exercise::SignZone]);
     }
 
     #[test]
@@ -1017,8 +1099,8 @@ solution:
     #[test]
     fn unknown_placeholder_is_located() {
         let text = MINIMAL.replace(
-            "instructions: Give the DS of {zone} to {tld}.",
-            "instructions: |\n  Give the DS\n  of @{zoen} {{zoen}} to {tld}.",
+            "  Give the DS of {zone} to {tld}:",
+            "  Give the DS\n  of @{zoen} {{zoen}} to {tld}.",
         );
         let e = parse(&text).unwrap_err();
         assert!(matches!(e, LabError::UnknownPlaceholder(_)), "{e:?}");
@@ -1034,7 +1116,7 @@ solution:
         let ok = MINIMAL.replace("{zone} to", "${{ZONE}} to");
         assert_eq!(
             parse(&ok).unwrap().render_instructions(None),
-            "Give the DS of ${ZONE} to <tld>."
+            "Give the DS of ${ZONE} to <tld>:\n\n    dnslab ds submit --trainee <trainee> --key k.key\n"
         );
     }
 
@@ -1070,12 +1152,15 @@ workspace=/var/lab/trainees/t02
 zone_file=/var/lab/trainees/t02/t02.ne.zone
 signed_zone_file=/var/lab/trainees/t02/t02.ne.zone.signed
 root_server=127.53.0.1:5353
+dnskey_wait=120
+ds_wait=120
+data_wait=120
 {literal} {unknown}"
         );
         let out = s.render_instructions(None);
         assert!(out.starts_with("trainee=<trainee>\nzone=<zone>\n"), "{out}");
         assert!(
-            out.ends_with("root_server=<root_server>\n{literal} {unknown}"),
+            out.ends_with("data_wait=<data_wait>\n{literal} {unknown}"),
             "{out}"
         );
     }

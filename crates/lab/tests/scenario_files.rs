@@ -40,9 +40,9 @@ const BAD: &[(&str, u32, u32, &str)] = &[
     ),
     (
         "unknown-step-key.yaml",
-        11,
-        5,
-        "unknown key \"wiat\" in solution[1], did you mean \"wait\"?",
+        13,
+        9,
+        "unknown key \"wiat\" in mutants[0].steps[1], did you mean \"wait\"?",
     ),
     (
         "unknown-exercise.yaml",
@@ -76,9 +76,9 @@ const BAD: &[(&str, u32, u32, &str)] = &[
     ),
     (
         "run-and-wait.yaml",
-        11,
-        5,
-        "solution[1]: a step has run or wait, not both",
+        13,
+        9,
+        "mutants[0].steps[1]: a step has run or wait, not both",
     ),
     (
         "empty-run.yaml",
@@ -87,11 +87,12 @@ const BAD: &[(&str, u32, u32, &str)] = &[
         "mutants[0].steps[0]: run: the command is empty",
     ),
     (
-        "empty-solution.yaml",
-        9,
+        "empty-steps.yaml",
         11,
-        "solution: no steps: list at least one",
+        12,
+        "mutants[0].steps: no steps: list at least one",
     ),
+    ("no-command.yaml", 4, 1, "the instructions have no command"),
     (
         "no-checks.yaml",
         6,
@@ -225,7 +226,7 @@ fn unknown_checks_in_the_good_file() {
         .validate(&["dnskey-signed-by-sep", "signatures-valid"])
         .unwrap_err()
         .to_string();
-    let prefix = format!("{}:22:11: ", s.file.display());
+    let prefix = format!("{}:26:11: ", s.file.display());
     assert!(
         e.starts_with(&format!(
             "{prefix}unknown check \"nsec3-iterations-zero\" (expected one of: dnskey-signed-by-sep, signatures-valid)"
@@ -278,12 +279,13 @@ fn the_good_file_parses_with_its_values() {
         ]
     );
     assert_eq!(
-        s.solution,
+        s.reference_steps(None),
         [
-            Step::Run("dnslab key generate --zone \"$ZONE\" --ksk --dir keys".into()),
-            Step::Run("dnslab key generate --zone \"$ZONE\" --dir keys".into()),
+            Step::Run("dnslab key generate --zone <zone_name> --ksk --dir keys".into()),
+            Step::Run("dnslab key generate --zone <zone_name> --dir keys".into()),
             Step::Wait(5),
-            Step::Run("dnslab zone sign --keys keys \"$ZONE_FILE\"".into()),
+            Step::Run("dnslab zone sign --keys keys <zone_file>".into()),
+            Step::Run("dig @<auth_ip> -p <port> <zone> DNSKEY +dnssec".into()),
         ]
     );
     assert_eq!(
@@ -313,7 +315,13 @@ fn the_good_file_parses_with_its_values() {
     // Without a trainee, placeholders show their names; `{{` is a brace.
     assert_eq!(
         s.render_instructions(None),
-        "Your zone is `<zone>` (file `<zone_file>`); its server is <auth>.\n\n    dig @<auth_ip> -p <port> <zone> DNSKEY +dnssec\n\nIn shell snippets, write `${ZONE}` for a literal brace.\n"
+        "Your zone is `<zone>` (file `<zone_file>`); its server is <auth>.\n\n    \
+         dnslab key generate --zone <zone_name> --ksk --dir keys\n    \
+         dnslab key generate --zone <zone_name> --dir keys\n    \
+         sleep 5\n    \
+         dnslab zone sign --keys keys <zone_file>\n    \
+         dig @<auth_ip> -p <port> <zone> DNSKEY +dnssec\n\n\
+         In shell snippets, write `${ZONE}` for a literal brace.\n"
     );
 }
 
@@ -323,6 +331,7 @@ fn directories_load_in_teaching_order() {
     let ids: Vec<Exercise> = all.iter().map(|s| s.id).collect();
     // a-ksk-rollover.yaml sorts first by name, sign-zone first by exercise.
     assert_eq!(ids, [Exercise::SignZone, Exercise::KskRollover]);
+    assert_eq!(all[1].after, [Exercise::SignZone, Exercise::DsSubmission]);
     assert!(matches!(
         load_dir(&data("missing")),
         Err(LabError::Read { .. })

@@ -125,19 +125,23 @@ pub fn exercise_list(args: &ExerciseListArgs) -> anyhow::Result<ExitCode> {
 pub fn exercise_show(args: &ExerciseShowArgs) -> anyhow::Result<ExitCode> {
     let all = scenarios(args.scenarios.as_deref())?;
     let s = find(&all, &args.id)?;
-    let text = match &args.trainee {
+    let (text, hints) = match &args.trainee {
         Some(name) => {
             let (state, plan) = existing_lab(&args.state)?;
             let t = trainee(&plan, name)?.clone();
-            s.render_instructions(Some((&plan, &t, state.path())))
+            let for_trainee = Some((&plan, &t, state.path()));
+            (
+                s.render_instructions(for_trainee),
+                s.render_hints(for_trainee),
+            )
         }
-        None => s.render_instructions(None),
+        None => (s.render_instructions(None), s.render_hints(None)),
     };
     println!("# {} ({}, {})\n", s.title, s.id.id(), s.level.as_str());
     print!("{text}");
-    if !s.hints.is_empty() {
+    if !hints.is_empty() {
         println!("\n## Hints\n");
-        for h in &s.hints {
+        for h in &hints {
             println!("- {h}");
         }
     }
@@ -227,6 +231,13 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
         None => free_network()?,
     };
     let port = TEST_LAB_PORT;
+    // What `after:` may name: the files given, else the shipped ones.
+    let mut known_scenarios = list.clone();
+    for shipped in dnslab_grader::shipped::scenarios()? {
+        if !known_scenarios.iter().any(|s| s.id == shipped.id) {
+            known_scenarios.push(shipped);
+        }
+    }
     let dnslab = std::env::current_exe().context("cannot find the dnslab binary")?;
     let lab = TestLab::up(&dnslab, octet, port)?;
     println!(
@@ -237,7 +248,7 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
     let mut failures = 0;
     for s in &list {
         println!("{} ({})", s.file.display(), s.id.id());
-        let runs = rt.block_on(lab.test_scenario(s))?;
+        let runs = rt.block_on(lab.test_scenario(s, &known_scenarios))?;
         for run in &runs {
             println!("  {}", run.summary());
             if (!run.ok() || args.reports)
