@@ -111,6 +111,18 @@ pub fn known_ids() -> Vec<&'static str> {
     CATALOGUE.iter().map(|c| c.id).collect()
 }
 
+/// The tool hints the checks give with a failure (those shared by several
+/// checks), for tests that hold them to the tools' real syntax.
+pub fn shared_tool_hints() -> Vec<crate::outcome::ToolHints> {
+    vec![
+        crate::chain_checks::submit_hints(),
+        crate::resolver_checks::config_hints(),
+        crate::rollover_checks::timing_hints(),
+        crate::zone_checks::resign_hints(),
+        crate::zone_checks::keygen_hints(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,16 +139,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The tool hints the checks give with a failure (those shared by several
-/// checks), for tests that hold them to the tools' real syntax.
-pub fn shared_tool_hints() -> Vec<crate::outcome::ToolHints> {
-    vec![
-        crate::chain_checks::submit_hints(),
-        crate::resolver_checks::config_hints(),
-        crate::rollover_checks::timing_hints(),
-        crate::zone_checks::resign_hints(),
-        crate::zone_checks::keygen_hints(),
-    ]
 }
