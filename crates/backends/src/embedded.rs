@@ -26,6 +26,7 @@ use crate::probe::answers_soa;
 use crate::zoo;
 use dnslab_lab::{LabPlan, Node, Role, StateDir};
 use dnslab_server::server::{self, ServeError, ServerConfig, Shared, ZoneSource};
+use dnslab_zone::ErrorChain;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -39,11 +40,11 @@ pub enum BackendError {
     State(Box<dnslab_lab::StateError>),
     #[error(transparent)]
     LabZone(Box<LabZoneError>),
-    #[error("node {node}: {source}")]
+    #[error("node {node}")]
     Serve { node: String, source: ServeError },
     #[error("nodes did not answer within {seconds} s: {nodes}")]
     NotReady { seconds: u64, nodes: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -289,7 +290,7 @@ pub fn resolver_config(
             {
                 Ok(c) => c,
                 Err(error) => {
-                    tracing::warn!(trainee = %trainee.name, %error, "resolver.conf unreadable: the resolver runs without validation");
+                    tracing::warn!(trainee = %trainee.name, error = %ErrorChain(&error), "resolver.conf unreadable: the resolver runs without validation");
                     dnslab_lab::ResolverConfig {
                         validation: false,
                         trust_anchors: Vec::new(),
@@ -351,7 +352,7 @@ async fn serve_nodes(
     for (node, config) in node_configs(plan, state)? {
         let (shared, errors) = Shared::load_lenient(&config);
         for error in errors {
-            tracing::warn!(node = %node.name, %error, "zone not loaded; it is REFUSED until its file is fixed");
+            tracing::warn!(node = %node.name, error = %ErrorChain(&error), "zone not loaded; it is REFUSED until its file is fixed");
         }
         if let Some(zone) = config.zones.first() {
             probes.push((
@@ -535,7 +536,7 @@ async fn run_resolvers(
                     let _ = rx.wait_for(|s| *s).await;
                 };
                 if let Err(error) = crate::resolver::run(config, stopped).await {
-                    tracing::error!(node = %name, %error, "resolver stopped");
+                    tracing::error!(node = %name, error = %ErrorChain(&error), "resolver stopped");
                 }
             });
             running.insert(node.name.clone(), (now, tx, task));
@@ -570,7 +571,7 @@ pub(crate) async fn scan_cds_periodically(plan: LabPlan, state: StateDir) {
         let _ = tokio::task::spawn_blocking(move || {
             for trainee in &p.trainees {
                 if let Err(error) = crate::cds::scan_trainee(&s, &p, trainee) {
-                    tracing::error!(trainee = %trainee.name, %error, "CDS scan failed");
+                    tracing::error!(trainee = %trainee.name, error = %ErrorChain(&error), "CDS scan failed");
                 }
             }
         })
@@ -621,7 +622,7 @@ pub(crate) async fn record_timelines(plan: LabPlan, state: StateDir) {
                 recorders.insert(t.name.clone(), r);
             }
             Err(error) => {
-                tracing::error!(trainee = %t.name, %error, "timeline not recorded");
+                tracing::error!(trainee = %t.name, error = %ErrorChain(&error), "timeline not recorded");
                 continue;
             }
         }
@@ -653,7 +654,7 @@ pub(crate) async fn record_timelines(plan: LabPlan, state: StateDir) {
             if let Some(r) = recorders.get_mut(&name)
                 && let Err(error) = r.append(&snapshot)
             {
-                tracing::error!(trainee = %name, %error, "cannot record the timeline");
+                tracing::error!(trainee = %name, error = %ErrorChain(&error), "cannot record the timeline");
             }
         }
     }
@@ -667,7 +668,9 @@ pub(crate) async fn resign_periodically(plan: LabPlan, state: StateDir) {
         let (p, s) = (plan.clone(), state.clone());
         match tokio::task::spawn_blocking(move || lab_zones::sign_all(&s, &p)).await {
             Ok(Ok(_)) => tracing::info!("lab zones re-signed"),
-            Ok(Err(error)) => tracing::error!(%error, "re-signing the lab zones failed"),
+            Ok(Err(error)) => {
+                tracing::error!(error = %ErrorChain(&error), "re-signing the lab zones failed")
+            }
             Err(error) => tracing::error!(%error, "re-signing task failed"),
         }
     }

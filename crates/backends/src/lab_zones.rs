@@ -24,14 +24,14 @@ pub enum LabZoneError {
     Lab(#[from] dnslab_lab::LabError),
     #[error(transparent)]
     State(#[from] dnslab_lab::StateError),
-    #[error("cannot sign {zone}: {source}")]
+    #[error("cannot sign {zone}")]
     Sign {
         zone: Name,
         source: dnslab_zone::sign::SignError,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] dnslab_zone::parser::ZoneFileError),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -200,4 +200,80 @@ pub fn sign_all(state: &StateDir, plan: &LabPlan) -> Result<Vec<PathBuf>, LabZon
 /// The TLD a trainee's zone is delegated from.
 pub fn parent_of(trainee: &Trainee) -> Name {
     trainee.zone.parent().unwrap_or_else(Name::root)
+}
+
+#[cfg(test)]
+mod error_tests {
+    //! The backends' errors keep their causes as sources: a node's socket
+    //! error reads "node root: cannot listen on …: <hint>: <OS error>",
+    //! each part once.
+    use crate::embedded::BackendError;
+    use crate::resolver::ResolverError;
+    use dnslab_server::server::ServeError;
+    use dnslab_zone::{ErrorChain, repeated_cause};
+    use std::net::UdpSocket;
+
+    fn addr_in_use() -> (UdpSocket, std::net::SocketAddr, std::io::Error) {
+        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let error = UdpSocket::bind(addr).unwrap_err();
+        (taken, addr, error)
+    }
+
+    #[test]
+    fn a_node_that_cannot_listen_says_each_part_once() {
+        let (_taken, addr, source) = addr_in_use();
+        let os_error = source.to_string();
+        let e = BackendError::Serve {
+            node: "root".into(),
+            source: ServeError::Bind {
+                addr,
+                proto: "UDP",
+                source,
+                hint: "",
+            },
+        };
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            format!("node root: cannot listen on {addr} (UDP): {os_error}")
+        );
+    }
+
+    #[test]
+    fn resolver_and_file_errors_say_each_cause_once() {
+        let (_taken, addr, source) = addr_in_use();
+        let os_error = source.to_string();
+        let e = ResolverError::Bind { addr, source };
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            format!("resolver on {addr}: cannot listen: {os_error}")
+        );
+
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let denied_text = denied.to_string();
+        let e = super::LabZoneError::Write {
+            path: "/x/root.zone".into(),
+            source: denied,
+        };
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            format!("cannot write /x/root.zone: {denied_text}")
+        );
+
+        let e = super::LabZoneError::Sign {
+            zone: dnslab_zone::Name::root(),
+            source: dnslab_zone::sign::SignError::Crypto {
+                tag: 7,
+                source: dnslab_zone::keys::CryptoError::SigningFailed,
+            },
+        };
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            "cannot sign .: key 7 cannot sign: signing failed"
+        );
+    }
 }

@@ -44,7 +44,7 @@ pub struct ResolverConfig {
 pub enum ResolverError {
     #[error("resolver on {addr}: {reason}")]
     Setup { addr: SocketAddr, reason: String },
-    #[error("resolver on {addr}: cannot listen: {source}")]
+    #[error("resolver on {addr}: cannot listen")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,

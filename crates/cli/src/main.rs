@@ -24,8 +24,9 @@ fn main() -> ExitCode {
     init_logging(args.verbose);
     match commands::run(args.command) {
         Ok(code) => code,
+        // The message and each cause once (docs/architecture.md, "Errors").
         Err(error) => {
-            eprintln!("dnslab: error: {error:#}");
+            eprintln!("dnslab: error: {}", dnslab_zone::ErrorChain(error.as_ref()));
             ExitCode::from(2)
         }
     }

@@ -10,6 +10,10 @@
 //! Positions are attached in one place: YAML and type errors get theirs
 //! from serde_yaml ([`crate::spec`]), errors found after parsing from a scan
 //! of the text (`locate.rs`).
+//!
+//! An I/O or other lower-level error behind a variant is its `source()`,
+//! not part of its message: print errors with their chain
+//! ([`dnslab_zone::ErrorChain`], or anyhow's `{:#}`).
 
 use dnslab_zone::Name;
 use dnslab_zone::keys::{CryptoError, KeyFileError};
@@ -86,7 +90,7 @@ pub struct UnknownWord {
 /// Why a lab file could not be read or planned.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    #[error("{}: cannot read: {source}", .path.display())]
+    #[error("{}: cannot read", .path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -235,7 +239,7 @@ pub enum LabError {
     #[error("{at}: exercise {id} cannot come after itself")]
     AfterItself { at: Location, id: String },
     /// The text generated for a zone does not parse: a bug in dnslab.
-    #[error("the generated zone {zone} does not parse (a dnslab bug): {source}")]
+    #[error("the generated zone {zone} does not parse (a dnslab bug)")]
     Generated {
         zone: Name,
         #[source]
@@ -258,7 +262,7 @@ pub enum StateError {
         "several labs under {}: {}; pass --state-dir or set DNSLAB_STATE_DIR", .base.display(), .labs.join(", ")
     )]
     SeveralLabs { base: PathBuf, labs: Vec<String> },
-    #[error("{}: cannot {action}: {source}", .path.display())]
+    #[error("{}: cannot {action}", .path.display())]
     Io {
         path: PathBuf,
         /// `create the directory`, `write`, `read`, ...
@@ -268,7 +272,7 @@ pub enum StateError {
     },
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),
-    #[error("cannot generate a key for {zone}: {source}")]
+    #[error("cannot generate a key for {zone}")]
     KeyGeneration {
         zone: Name,
         #[source]
@@ -291,5 +295,56 @@ impl StateError {
             action,
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dnslab_zone::{ErrorChain, repeated_cause};
+
+    /// Each cause once, and there: the chain ends with the I/O error.
+    fn says_cause_once(error: &(dyn std::error::Error + 'static), cause: &str) {
+        assert_eq!(repeated_cause(error), None);
+        let text = ErrorChain(error).to_string();
+        assert!(text.ends_with(&format!(": {cause}")), "{text}");
+        assert_eq!(text.matches(cause).count(), 1, "{text}");
+    }
+
+    #[test]
+    fn causes_are_sources_not_message_text() {
+        let missing = std::path::Path::new("/nonexistent/dnslab/lab.yaml");
+        let not_found = "No such file or directory (os error 2)";
+        let e = crate::LabPlan::load(missing).unwrap_err();
+        assert!(matches!(e, LabError::Read { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "/nonexistent/dnslab/lab.yaml: cannot read");
+        says_cause_once(&e, not_found);
+        // Wrapped (transparently) in a state-directory error.
+        says_cause_once(&StateError::from(e), not_found);
+
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let denied_text = denied.to_string();
+        let e = StateError::io("/x", "write")(denied);
+        assert_eq!(e.to_string(), "/x: cannot write");
+        says_cause_once(&e, &denied_text);
+
+        let e = StateError::KeyGeneration {
+            zone: Name::root(),
+            source: CryptoError::Random,
+        };
+        says_cause_once(&e, &CryptoError::Random.to_string());
+
+        let bad = dnslab_zone::parser::parse_bytes(
+            b"@ 60 IN BOGUS x\n",
+            std::path::Path::new("root.zone"),
+            &Default::default(),
+        )
+        .unwrap_err();
+        let bad_text = bad.to_string();
+        let e = LabError::Generated {
+            zone: Name::root(),
+            source: bad,
+        };
+        says_cause_once(&e, &bad_text);
     }
 }

@@ -111,7 +111,7 @@ impl ResolverConfig {
                 default_ttl: Some(0),
             };
             let records = parse_bytes(anchor.as_bytes(), path, &options)
-                .map_err(|e| bad(e.kind.to_string()))?;
+                .map_err(|e| bad(dnslab_zone::ErrorChain(&e.kind).to_string()))?;
             if records.is_empty() {
                 return Err(bad("it is empty".to_string()));
             }

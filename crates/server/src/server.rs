@@ -22,7 +22,7 @@ use crate::wire;
 use arc_swap::ArcSwap;
 use dnslab_zone::parser::{ParseOptions, ZoneFileError, parse_file};
 use dnslab_zone::zone::Zone;
-use dnslab_zone::{Name, Rtype, hickory};
+use dnslab_zone::{ErrorChain, Name, Rtype, hickory};
 use hickory_proto::op::{Edns, Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::Record as HickoryRecord;
 use hickory_server::net::runtime::Time;
@@ -85,26 +85,30 @@ pub struct ServerConfig {
     pub udp_via_hickory: bool,
 }
 
-/// Why serving could not start or a zone could not load.
+/// Why serving could not start or a zone could not load. The lower-level
+/// error is the `source()`, never repeated in the message (print the chain:
+/// [`dnslab_zone::ErrorChain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] ZoneFileError),
-    #[error("{file}: {source}")]
+    #[error("{} is not a zone dnslab can serve", .file.display())]
     Store { file: PathBuf, source: StoreError },
-    #[error("{file}: {source}")]
+    #[error("{} is not a valid zone", .file.display())]
     Zone {
         file: PathBuf,
         source: dnslab_zone::zone::ZoneError,
     },
-    #[error("cannot listen on {addr} ({proto}): {source}{hint}")]
+    /// `hint` is what to do about the usual causes (`: ports below 1024
+    /// need ...`), or empty.
+    #[error("cannot listen on {addr} ({proto}){hint}")]
     Bind {
         addr: SocketAddr,
         proto: &'static str,
         source: std::io::Error,
         hint: &'static str,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -190,7 +194,7 @@ impl Shared {
                     replaced += 1;
                 }
                 Err(error) => {
-                    tracing::error!(zone = %source.origin, %error, "zone not reloaded; the previous version keeps serving");
+                    tracing::error!(zone = %source.origin, error = %ErrorChain(&error), "zone not reloaded; the previous version keeps serving");
                     next.extend(old);
                 }
             }
@@ -247,11 +251,11 @@ pub fn respond(shared: &Shared, message: &[u8], limit: usize) -> Option<Vec<u8>>
 
 fn bind_hint(error: &std::io::Error, addr: &SocketAddr) -> &'static str {
     if error.kind() == std::io::ErrorKind::PermissionDenied && addr.port() < 1024 {
-        "; ports below 1024 need root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep $(which dnslab)), or use a port above 1023"
+        ": ports below 1024 need root or CAP_NET_BIND_SERVICE (sudo setcap cap_net_bind_service=+ep $(which dnslab)), or use a port above 1023"
     } else if error.kind() == std::io::ErrorKind::AddrInUse {
-        "; another program uses this address (another dnslab, named, nsd, unbound, systemd-resolved?)"
+        ": another program uses this address (another dnslab, named, nsd, unbound, systemd-resolved?)"
     } else if error.kind() == std::io::ErrorKind::AddrNotAvailable {
-        "; the address is not on this machine (127.0.0.0/8 always is on Linux)"
+        ": the address is not on this machine (127.0.0.0/8 always is on Linux)"
     } else {
         ""
     }
@@ -635,5 +639,67 @@ async fn reload_on_sighup(shared: Arc<Shared>, mut hup: tokio::signal::unix::Sig
             .await
             .unwrap_or(0);
         tracing::info!(zones = n, "SIGHUP: zones reloaded");
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use dnslab_zone::repeated_cause;
+
+    fn load(file: &std::path::Path) -> ServeError {
+        let source = ZoneSource::new(Name::parse_absolute("example.").unwrap(), file);
+        match load_zone(&source) {
+            Ok(_) => panic!("{} must not load", file.display()),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn an_unreadable_zone_file_says_its_cause_once() {
+        let e = load(std::path::Path::new("/nonexistent/example.zone"));
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            "/nonexistent/example.zone:0:0: cannot read the file: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn a_zone_without_soa_names_the_file_then_the_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("example.zone");
+        std::fs::write(&file, "example. 60 IN NS ns.example.\n").unwrap();
+        let e = load(&file);
+        assert!(matches!(e, ServeError::Zone { .. }), "{e:?}");
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            format!(
+                "{} is not a valid zone: no SOA record at the apex example.: is --origin right?",
+                file.display()
+            )
+        );
+    }
+
+    #[test]
+    fn an_address_in_use_says_the_os_error_once_after_the_hint() {
+        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let source = UdpSocket::bind(addr).unwrap_err();
+        let os_error = source.to_string();
+        let e = ServeError::Bind {
+            addr,
+            proto: "UDP",
+            hint: bind_hint(&source, &addr),
+            source,
+        };
+        assert_eq!(repeated_cause(&e), None);
+        assert_eq!(
+            ErrorChain(&e).to_string(),
+            format!(
+                "cannot listen on {addr} (UDP): another program uses this address (another dnslab, named, nsd, unbound, systemd-resolved?): {os_error}"
+            )
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! them to hickory-proto records for the server.
 
 pub mod algorithm;
+pub mod error_chain;
 pub mod hickory;
 pub mod keys;
 pub mod lexer;
@@ -31,6 +32,7 @@ pub mod writer;
 pub mod zone;
 
 pub use algorithm::Algorithm;
+pub use error_chain::{ErrorChain, repeated_cause};
 pub use name::Name;
 pub use record::Record;
 pub use rtype::{Class, Rtype};

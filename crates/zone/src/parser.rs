@@ -14,13 +14,14 @@ use std::path::{Path, PathBuf};
 /// What went wrong, without where.
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneFileErrorKind {
-    #[error("cannot read the file: {0}")]
+    /// The file cannot be read; why is the `source()`.
+    #[error("cannot read the file")]
     Io(#[source] std::io::Error),
     #[error(transparent)]
     Lex(#[from] LexError),
-    #[error("{0}")]
+    #[error(transparent)]
     Name(#[from] NameError),
-    #[error("{0}")]
+    #[error(transparent)]
     Rdata(#[from] RdataErrorKind),
     #[error("expected a record type, found {0:?}")]
     UnknownType(String),
@@ -69,7 +70,13 @@ impl fmt::Display for ZoneFileError {
     }
 }
 
-impl std::error::Error for ZoneFileError {}
+/// The message already holds the kind's own text, so the cause is the
+/// kind's cause (the I/O error of an unreadable file), not the kind.
+impl std::error::Error for ZoneFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
 
 /// Where reading starts: the origin and the TTL in force.
 #[derive(Debug, Clone, Default)]

@@ -556,7 +556,7 @@ async fn ensure_or_recreate(
                 Ok(()) => return Ok((Action::Started, port)),
                 // The port may have been taken meanwhile: re-create below.
                 Err(error) => {
-                    tracing::warn!(container = %spec.container, %error, "cannot restart; re-creating");
+                    tracing::warn!(container = %spec.container, error = %dnslab_zone::ErrorChain(&error), "cannot restart; re-creating");
                 }
             }
         }

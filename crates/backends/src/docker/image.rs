@@ -348,7 +348,7 @@ pub async fn ensure(
             Err(e) => {
                 return Err(DockerError::Build {
                     image: reference,
-                    message: e.to_string(),
+                    message: dnslab_zone::ErrorChain(&e).to_string(),
                 });
             }
         }

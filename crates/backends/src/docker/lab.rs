@@ -8,6 +8,7 @@ use super::{DockerError, Progress, connect, network};
 use crate::embedded::{self, BackendError};
 use bollard::Docker;
 use dnslab_lab::{LabPlan, Role, StateDir};
+use dnslab_zone::ErrorChain;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -366,7 +367,7 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
     let docker = match connect().await {
         Ok(d) => d,
         Err(error) => {
-            tracing::error!(%error, "resolver.conf changes will not be followed");
+            tracing::error!(error = %ErrorChain(&error), "resolver.conf changes will not be followed");
             return;
         }
     };
@@ -443,7 +444,7 @@ async fn follow_resolver_confs(plan: LabPlan, state: StateDir, record: DockerRec
                     }
                 }
                 Err(error) => {
-                    tracing::error!(trainee = %t.name, %error, "cannot restart the resolver")
+                    tracing::error!(trainee = %t.name, error = %ErrorChain(&error), "cannot restart the resolver")
                 }
             }
         }

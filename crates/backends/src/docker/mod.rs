@@ -32,17 +32,17 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {
     #[error(
-        "cannot reach the Docker engine: {source}; is it running, and may this user use it? (dnslab uses DOCKER_HOST, else /var/run/docker.sock)"
+        "cannot reach the Docker engine (is it running, and may this user use it? dnslab uses DOCKER_HOST, else /var/run/docker.sock)"
     )]
     Connect { source: bollard::errors::Error },
-    #[error("Docker engine: {what}: {source}")]
+    #[error("Docker engine: {what}")]
     Api {
         what: String,
         source: bollard::errors::Error,
     },
     #[error("building image {image}: {message}")]
     Build { image: String, message: String },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

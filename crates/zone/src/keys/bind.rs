@@ -73,13 +73,15 @@ use std::path::{Path, PathBuf};
 /// file; syntax errors also carry the line and column (both from 1).
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
-    #[error("{}: cannot read: {source}", .path.display())]
+    /// Why is the `source()`.
+    #[error("{}: cannot read", .path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: cannot write: {source}", .path.display())]
+    /// Why is the `source()`.
+    #[error("{}: cannot write", .path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -94,30 +96,29 @@ pub enum KeyFileError {
         /// What was there instead, already quoted or described.
         found: String,
     },
-    #[error("{}:{line}:{column}: {source}", .path.display())]
+    // The next three embed what is wrong at the position (their message's
+    // detail, not a cause behind it): no `source()`.
+    #[error("{}:{line}:{column}: {error}", .path.display())]
     Lex {
         path: PathBuf,
         line: u32,
         column: u32,
-        #[source]
-        source: LexError,
+        error: LexError,
     },
-    #[error("{}:{line}:{column}: bad DNSKEY data: {source}", .path.display())]
+    #[error("{}:{line}:{column}: bad DNSKEY data: {error}", .path.display())]
     Rdata {
         path: PathBuf,
         line: u32,
         column: u32,
-        #[source]
-        source: RdataErrorKind,
+        error: RdataErrorKind,
     },
-    #[error("{}:{line}:{column}: bad owner name {found:?}: {source} (a .key file needs an absolute name ending in a dot)", .path.display())]
+    #[error("{}:{line}:{column}: bad owner name {found:?}: {error} (a .key file needs an absolute name ending in a dot)", .path.display())]
     OwnerName {
         path: PathBuf,
         line: u32,
         column: u32,
         found: String,
-        #[source]
-        source: NameError,
+        error: NameError,
     },
     #[error("{}: no {field} field, which {algorithm} private keys need", .path.display())]
     MissingField {
@@ -556,11 +557,11 @@ fn end_of_text(text: &[u8]) -> (u32, u32) {
 }
 
 fn parse_public_key_file(text: &[u8], path: &Path) -> Result<PublicKeyFile, KeyFileError> {
-    let lex_error = |(source, line, column): (LexError, u32, u32)| KeyFileError::Lex {
+    let lex_error = |(error, line, column): (LexError, u32, u32)| KeyFileError::Lex {
         path: path.to_path_buf(),
         line,
         column,
-        source,
+        error,
     };
     let mut lexer = Lexer::new(text);
     let mut tokens = Vec::new();
@@ -617,12 +618,12 @@ fn parse_dnskey_entry(tokens: &[Token<'_>], path: &Path) -> Result<PublicKeyFile
             quoted(owner_token.text),
         ));
     }
-    let owner = Name::parse(owner_token.text, None).map_err(|source| KeyFileError::OwnerName {
+    let owner = Name::parse(owner_token.text, None).map_err(|error| KeyFileError::OwnerName {
         path: path.to_path_buf(),
         line: owner_token.line,
         column: owner_token.column,
         found: String::from_utf8_lossy(owner_token.text).into_owned(),
-        source,
+        error,
     })?;
     let mut at = 1;
     let mut ttl = None;
@@ -672,7 +673,7 @@ fn parse_dnskey_entry(tokens: &[Token<'_>], path: &Path) -> Result<PublicKeyFile
             path: path.to_path_buf(),
             line,
             column,
-            source: e.kind,
+            error: e.kind,
         }
     })?;
     let Some(dnskey) = Dnskey::parse(&wire) else {

@@ -65,11 +65,12 @@ pub enum SignError {
         key_owner: Name,
         zone: Name,
     },
-    #[error("key {tag}: {source}")]
+    /// The key could not sign; why is the `source()`.
+    #[error("key {tag} cannot sign")]
     Crypto { tag: u16, source: CryptoError },
     #[error("NSEC3 hash collision between {first} and {second}: choose another salt")]
     Nsec3Collision { first: Name, second: Name },
-    #[error("{0}")]
+    #[error(transparent)]
     Name(#[from] NameError),
     #[error("the SOA record data is malformed")]
     BadSoa,
