@@ -44,9 +44,14 @@ impl LoopbackAddress {
             .args(["addr", "add", &format!("{ip}/32"), "dev", "lo"])
             .output()
             .ok()?;
-        out.status
-            .success()
-            .then(|| LoopbackAddress(ip.to_string()))
+        // Already there (left by a run that was killed): ours all the same.
+        let present = || {
+            Command::new("ip")
+                .args(["-o", "addr", "show", "dev", "lo"])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!(" {ip}/32 ")))
+        };
+        (out.status.success() || present()).then(|| LoopbackAddress(ip.to_string()))
     }
 }
 

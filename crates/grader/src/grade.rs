@@ -21,7 +21,7 @@ use std::time::Instant;
 /// Why grading could not run at all (as opposed to a failed check).
 #[derive(Debug, thiserror::Error)]
 pub enum GradeError {
-    #[error("cannot read the lab's trust anchor: {0}")]
+    #[error("cannot read the lab's trust anchor")]
     Anchor(#[from] dnslab_lab::StateError),
     #[error("the lab has no trust anchor: the root has no KSK in {0}")]
     NoAnchor(std::path::PathBuf),

@@ -305,12 +305,13 @@ pub enum ProbeError {
     },
     /// The operating system reported an error: connection refused (nothing
     /// listens there), network unreachable, or a source address that
-    /// cannot be bound.
-    #[error("{}", io_sentence(*server, *transport, source))]
+    /// cannot be bound. The error is part of the sentence (reports show
+    /// the message alone), so it is not also the `source()`.
+    #[error("{}", io_sentence(*server, *transport, error))]
     Io {
         server: SocketAddr,
         transport: Transport,
-        source: io::Error,
+        error: io::Error,
     },
     /// What came back is not a DNS response.
     #[error("{server} sent something over {transport} that is not a valid DNS response: {reason}")]
@@ -803,10 +804,10 @@ async fn query_udp(
     expected: &Expected,
     opts: &ProbeOptions,
 ) -> Result<Response, ProbeError> {
-    let io_error = |source: io::Error| ProbeError::Io {
+    let io_error = |error: io::Error| ProbeError::Io {
         server,
         transport: Transport::Udp,
-        source,
+        error,
     };
     // Where this host reaches the server (a published port on the Docker
     // backend); the connected socket only takes answers from there, and
@@ -921,10 +922,10 @@ pub async fn query_tcp(
 }
 
 async fn connect_tcp(server: SocketAddr, source: Option<IpAddr>) -> Result<TcpStream, ProbeError> {
-    let io_error = |source: io::Error| ProbeError::Io {
+    let io_error = |error: io::Error| ProbeError::Io {
         server,
         transport: Transport::Tcp,
-        source,
+        error,
     };
     let (reach_at, source) = dnslab_lab::reach::route(server, source);
     match source {
@@ -957,10 +958,10 @@ async fn write_message(
     stream
         .write_all(&framed)
         .await
-        .map_err(|source| ProbeError::Io {
+        .map_err(|error| ProbeError::Io {
             server,
             transport: Transport::Tcp,
-            source,
+            error,
         })
 }
 
@@ -984,10 +985,10 @@ async fn read_message(
     server: SocketAddr,
     limit: usize,
 ) -> Result<Vec<u8>, ProbeError> {
-    let io_error = |source: io::Error| ProbeError::Io {
+    let io_error = |error: io::Error| ProbeError::Io {
         server,
         transport: Transport::Tcp,
-        source,
+        error,
     };
     let mut prefix = [0u8; 2];
     let received = read_full(stream, &mut prefix).await.map_err(io_error)?;

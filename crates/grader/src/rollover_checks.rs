@@ -82,7 +82,10 @@ pub fn gather_for(
         }
         Err(e) => {
             let mut facts = gather(path, zone, window);
-            facts.problem = Some(format!("{e}; `dnslab exercise start` writes that file"));
+            facts.problem = Some(format!(
+                "{}; `dnslab exercise start` writes that file",
+                dnslab_zone::ErrorChain(&e)
+            ));
             facts
         }
     }
@@ -100,7 +103,10 @@ pub fn gather(path: PathBuf, zone: &Name, window: Window) -> TimelineFacts {
             )),
         ),
         Ok(t) => (t, None),
-        Err(e) => (Timeline::default(), Some(e.to_string())),
+        Err(e) => (
+            Timeline::default(),
+            Some(dnslab_zone::ErrorChain(&e).to_string()),
+        ),
     };
     let evaluation = evaluate_since(&timeline, zone, window.start);
     let times: Vec<i64> = timeline.points.iter().map(|p| p.t).collect();

@@ -188,7 +188,8 @@ impl TestLab {
         );
         std::fs::write(&lab_file, text).map_err(|e| TestError::Setup(e.to_string()))?;
         let state = StateDir::new(dir.path().join("state"));
-        let plan = LabPlan::load(&lab_file).map_err(|e| TestError::Setup(e.to_string()))?;
+        let plan = LabPlan::load(&lab_file)
+            .map_err(|e| TestError::Setup(dnslab_zone::ErrorChain(&e).to_string()))?;
         let lab = TestLab {
             dnslab: dnslab.to_path_buf(),
             dir,
@@ -250,8 +251,12 @@ impl TestLab {
         };
         let timeline = self.dir.path().join(format!("{name}.timeline.jsonl"));
         let _ = std::fs::remove_file(&timeline);
-        let mut recorder = Recorder::open(&timeline)
-            .map_err(|e| TestError::Setup(format!("cannot record the timeline: {e}")))?;
+        let mut recorder = Recorder::open(&timeline).map_err(|e| {
+            TestError::Setup(format!(
+                "cannot record the timeline: {}",
+                dnslab_zone::ErrorChain(&e)
+            ))
+        })?;
         let target = self.snapshot_target(&trainee)?;
         let probe = ProbeOptions {
             timeout: Duration::from_secs(1),
@@ -360,9 +365,12 @@ impl TestLab {
         recorder: &mut Recorder,
         s: &crate::timeline::Snapshot,
     ) -> Result<(), TestError> {
-        recorder
-            .append(s)
-            .map_err(|e| TestError::Setup(format!("cannot record the timeline: {e}")))
+        recorder.append(s).map_err(|e| {
+            TestError::Setup(format!(
+                "cannot record the timeline: {}",
+                dnslab_zone::ErrorChain(&e)
+            ))
+        })
     }
 
     fn run_step(&self, trainee: &Trainee, command: &str, clock: i64) -> Result<(), String> {

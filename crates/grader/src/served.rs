@@ -75,11 +75,11 @@ impl LoadError {
                 file: e.file.display().to_string(),
                 line: (e.line > 0).then_some(e.line),
                 column: (e.line > 0 && e.column > 0).then_some(e.column),
-                message: e.kind.to_string(),
+                message: dnslab_zone::ErrorChain(&e.kind).to_string(),
             },
             ServeError::Zone { file, source } => whole(&file, source.to_string()),
             ServeError::Store { file, source } => whole(&file, source.to_string()),
-            other => whole(served, other.to_string()),
+            other => whole(served, dnslab_zone::ErrorChain(&other).to_string()),
         }
     }
 }

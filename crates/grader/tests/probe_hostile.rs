@@ -435,8 +435,8 @@ async fn closed_ports_are_refused_connections() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, ProbeError::Io { transport: Transport::Udp, source, .. }
-            if source.kind() == std::io::ErrorKind::ConnectionRefused),
+        matches!(&err, ProbeError::Io { transport: Transport::Udp, error, .. }
+            if error.kind() == std::io::ErrorKind::ConnectionRefused),
         "{err:?}"
     );
     assert!(err.to_string().contains("no DNS server listens"), "{err}");

@@ -61,7 +61,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let shared = if args.allow_broken {
         let (shared, errors) = Shared::load_lenient(&config);
         for error in errors {
-            tracing::warn!(%error, "zone not loaded; it is REFUSED until its file is fixed");
+            tracing::warn!(error = %dnslab_zone::ErrorChain(&error), "zone not loaded; it is REFUSED until its file is fixed");
         }
         shared
     } else {

@@ -27,17 +27,17 @@ enum Line {
 /// A timeline file that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum TimelineError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot move {from} to {to}: {source}")]
+    #[error("cannot move {from} to {to}")]
     Move {
         from: PathBuf,
         to: PathBuf,
