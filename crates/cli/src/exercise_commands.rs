@@ -8,6 +8,8 @@
 //! and alternatives, and catches a wrong option or subcommand without a
 //! lab. A command quoted only by name (`` `dnslab zone verify` says … ``)
 //! may leave out its required arguments; anything else clap refuses fails.
+//! The README's command lines are held to the same rule, read as syntax
+//! summaries: `[optional parts]` left out, `a|b` as its first choice.
 
 #[cfg(test)]
 mod tests {
@@ -153,6 +155,82 @@ mod tests {
             }
         }
         assert!(checked >= 8, "only {checked} commands found");
+        assert!(refused.is_empty(), "{}", refused.join("\n"));
+    }
+
+    /// The README's `dnslab` lines of its `sh` blocks, as the shortest
+    /// command each summarizes: continuation lines joined, comments and
+    /// `[optional parts]` left out, `a|b|c` as `a`.
+    fn readme_commands(readme: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut in_sh = false;
+        let mut pending = String::new();
+        for line in readme.lines() {
+            if line.starts_with("```") {
+                in_sh = line == "```sh";
+                continue;
+            }
+            if !in_sh {
+                continue;
+            }
+            let line = line.split(" #").next().unwrap_or("").trim_end();
+            pending.push_str(line.trim_end_matches('\\'));
+            if line.ends_with('\\') {
+                pending.push(' ');
+                continue;
+            }
+            let full = std::mem::take(&mut pending);
+            if !full.starts_with("dnslab ") {
+                continue;
+            }
+            let mut shortest = String::new();
+            let mut depth = 0usize;
+            for ch in full.chars() {
+                match ch {
+                    '[' => depth += 1,
+                    ']' => depth = depth.saturating_sub(1),
+                    c if depth == 0 => shortest.push(c),
+                    _ => {}
+                }
+            }
+            let words: Vec<&str> = shortest
+                .split_whitespace()
+                .map(|w| w.split('|').next().unwrap_or(w))
+                .collect();
+            out.push(words.join(" "));
+        }
+        out
+    }
+
+    #[test]
+    fn every_dnslab_command_of_the_readme_parses() {
+        let readme = include_str!("../../../README.md");
+        let commands = readme_commands(readme);
+        assert!(
+            commands.len() > 30,
+            "only {} commands: {commands:?}",
+            commands.len()
+        );
+        assert!(
+            commands.contains(&"dnslab image build".to_string()),
+            "{commands:?}"
+        );
+        let refused: Vec<String> = commands
+            .iter()
+            .filter_map(|command| match Cli::try_parse_from(words(command)) {
+                Ok(_) => None,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::MissingRequiredArgument
+                            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    ) =>
+                {
+                    None
+                }
+                Err(e) => Some(format!("`{command}`: {}", e.kind())),
+            })
+            .collect();
         assert!(refused.is_empty(), "{}", refused.join("\n"));
     }
 
