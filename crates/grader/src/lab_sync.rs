@@ -13,9 +13,9 @@
 //!
 //! # How
 //!
-//! - **Zone**: the file the server serves ([`ZoneSource::current_file`],
-//!   the server's own rule) is read; if it does not load, the server keeps
-//!   its last good zone and there is nothing to wait for. Otherwise the
+//! - **Zone**: the file the server serves (the server's own rule, through
+//!   [`crate::served::zone_source`]) is read; if it does not load, the
+//!   server keeps its last good zone and there is nothing to wait for. Otherwise the
 //!   zone is transferred (AXFR, allowed from loopback) until the records
 //!   served are the records in the file.
 //! - **Resolver**: the supervisor writes the `resolver.conf` each trainee
@@ -26,7 +26,7 @@
 
 use crate::probe::{ProbeOptions, axfr, query};
 use dnslab_lab::{LabPlan, StateDir, Trainee};
-use dnslab_server::server::{ZoneSource, load_zone};
+use dnslab_server::server::load_zone;
 use dnslab_zone::parser::{ParseOptions, parse_file};
 use dnslab_zone::{Name, Record, Rtype};
 use std::time::{Duration, Instant};
@@ -78,11 +78,7 @@ pub async fn wait_in_sync(
 /// Whether the trainee's server serves the records of the file it serves
 /// (or the file does not load, so the server cannot change).
 async fn zone_served(state: &StateDir, trainee: &Trainee, probe: &ProbeOptions) -> bool {
-    let source = ZoneSource {
-        origin: trainee.zone.clone(),
-        file: state.join(&trainee.zone_file),
-        prefer_signed: true,
-    };
+    let source = crate::served::zone_source(state, trainee);
     if load_zone(&source).is_err() {
         return true;
     }
