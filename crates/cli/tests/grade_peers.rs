@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::lab::{Lab, Unbound, ok, wait_for};
+use common::lab::{Lab, Unbound, ok, resolver_config, wait_for};
 use common::{Flags, build_query, parse_response};
 use dnslab_testkit::{peers, printed, run};
 use std::net::{SocketAddr, UdpSocket};
@@ -535,16 +535,7 @@ fn start_trainee_unbound(
     anchor_file: &Path,
 ) -> Unbound {
     let addr: SocketAddr = UNBOUND_ADDR.parse().unwrap();
-    let generated = ok(
-        lab.run(&[
-            "resolver-config",
-            "--format",
-            "unbound",
-            "--listen",
-            UNBOUND_ADDR,
-        ]),
-        "resolver-config",
-    );
+    let generated = resolver_config(lab, "unbound", UNBOUND_ADDR, &[]);
     let (server, rest) = generated
         .split_once("remote-control:")
         .expect("a server: clause, then remote-control:");
@@ -646,24 +637,7 @@ fn unbound_graded_on_resolver_validation() {
     wait_for("a secure answer from Unbound", || {
         ask_from_lab(ub.addr, "nic.ne.", 1).is_ok_and(|r| r.ad)
     });
-    // A cold cache may make a first question time out: grade again until
-    // it passes, for a while.
-    let (code, report) = grade_until(
-        &lab,
-        "resolver-validation",
-        "t1",
-        &extra,
-        Duration::from_secs(20),
-        full_marks,
-    );
-    assert!(
-        full_marks(code, &report),
-        "validating Unbound: exit {code:?}, {}/{}\n{}\n\nUnbound's log:\n{}",
-        report["score"],
-        report["max_score"],
-        text_report(&lab, "resolver-validation", "t1", &extra),
-        log_of(&ub)
-    );
+    let report = graded_full_marks(&lab, &extra, "validating Unbound", || log_of(&ub));
     eprintln!("validating Unbound: {}", summary(&report));
     drop(ub);
 
@@ -742,17 +716,11 @@ fn named_configured_by_resolver_config_scores_full_points() {
         .port();
     let listen = &format!("127.0.0.1:{port}");
     let conf = dir.path().join("named.conf");
-    let generated = ok(
-        lab.run(&[
-            "resolver-config",
-            "--format",
-            "bind",
-            "--listen",
-            listen,
-            "--directory",
-            dir.path().to_str().unwrap(),
-        ]),
-        "resolver-config --format bind",
+    let generated = resolver_config(
+        &lab,
+        "bind",
+        listen,
+        &["--directory", dir.path().to_str().unwrap()],
     );
     std::fs::write(&conf, &generated).unwrap();
     let log = dir.path().join("named.log");
@@ -778,22 +746,35 @@ fn named_configured_by_resolver_config_scores_full_points() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let extra = ["--resolver", listen];
+    graded_full_marks(&lab, &["--resolver", listen], "named", log_of);
+}
+
+/// Grades t1's resolver on resolver-validation (with `extra`, such as
+/// `--resolver`) until it has full points, for a while (a cold cache may
+/// make a first question time out); fails with the text report and the
+/// resolver's log (`log`) if it never does. The last JSON report.
+fn graded_full_marks(
+    lab: &Lab,
+    extra: &[&str],
+    who: &str,
+    log: impl Fn() -> String,
+) -> serde_json::Value {
     let (code, report) = grade_until(
-        &lab,
+        lab,
         "resolver-validation",
         "t1",
-        &extra,
+        extra,
         Duration::from_secs(20),
         full_marks,
     );
     assert!(
         full_marks(code, &report),
-        "named: exit {code:?}, {}\n{}\n\nnamed's log:\n{}",
+        "{who}: exit {code:?}, {}\n{}\n\n{who}'s log:\n{}",
         summary(&report),
-        text_report(&lab, "resolver-validation", "t1", &extra),
-        log_of()
+        text_report(lab, "resolver-validation", "t1", extra),
+        log()
     );
+    report
 }
 
 /// `score/max_score`, and the checks that did not pass.

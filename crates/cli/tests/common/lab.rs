@@ -97,21 +97,19 @@ impl Drop for Unbound {
     }
 }
 
+/// What `dnslab resolver-config --format FORMAT --listen LISTEN [extra]`
+/// prints for the lab: a trainee's own resolver's whole configuration.
+pub fn resolver_config(lab: &Lab, format: &str, listen: &str, extra: &[&str]) -> String {
+    let mut args = vec!["resolver-config", "--format", format, "--listen", listen];
+    args.extend_from_slice(extra);
+    ok(lab.run(&args), "resolver-config")
+}
+
 /// Unbound as a trainee would run it: the configuration `dnslab
 /// resolver-config` prints (trust anchor, stub zones at the lab's port,
 /// access control), plus a log file for the test's messages.
 pub fn start_unbound(unbound: &Path, dir: &Path, lab: &Lab, addr: SocketAddr) -> Unbound {
-    let listen = addr.to_string();
-    let generated = ok(
-        lab.run(&[
-            "resolver-config",
-            "--format",
-            "unbound",
-            "--listen",
-            &listen,
-        ]),
-        "resolver-config",
-    );
+    let generated = resolver_config(lab, "unbound", &addr.to_string(), &[]);
     let log = dir.join("unbound.log");
     let conf = dir.join("unbound.conf");
     std::fs::write(
