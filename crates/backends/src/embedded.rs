@@ -24,7 +24,7 @@
 use crate::lab_zones::{self, LabZoneError};
 use crate::probe::answers_soa;
 use crate::zoo;
-use dnslab_lab::{LabPlan, Node, Role, StateDir};
+use dnslab_lab::{LabPlan, Node, ProcessIdentity, Role, StateDir};
 use dnslab_server::server::{self, ServeError, ServerConfig, Shared, ZoneSource};
 use dnslab_zone::ErrorChain;
 use std::path::PathBuf;
@@ -69,9 +69,10 @@ impl From<LabZoneError> for BackendError {
     }
 }
 
-/// `<state>/supervisor.pid`: the running supervisor.
+/// `<state>/supervisor.pid`: the running supervisor
+/// ([`dnslab_lab::supervisor`]).
 pub fn pid_file(state: &StateDir) -> PathBuf {
-    state.join("supervisor.pid")
+    state.pid_file()
 }
 
 /// `<state>/ready`: written (with the pid) once every node answers.
@@ -84,68 +85,52 @@ pub fn log_file(state: &StateDir) -> PathBuf {
     state.join("supervisor.log")
 }
 
-/// The pid in a pid or ready file, if any.
+/// The pid in the ready file (or the first line of the pid file), if any.
 pub fn read_pid(path: &std::path::Path) -> Option<u32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
-/// Whether a process with this pid exists and has not exited: a killed
-/// supervisor whose parent never reaps it stays a zombie, which signal 0
-/// still reaches, so on Linux the state in `/proc` decides.
-pub fn is_alive(pid: u32) -> bool {
-    let Ok(p) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // Signal 0 checks existence and permission without sending anything.
-    // SAFETY: kill(2) with signal 0 has no effect on the target.
-    let r = unsafe { libc::kill(p, 0) };
-    let exists = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    if !exists {
-        return false;
-    }
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the parenthesised command name.
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
-        Err(_) => true,
-    }
-}
-
-/// Whether `pid` is a dnslab process (pids are reused after a crash).
-fn is_dnslab(pid: u32) -> bool {
-    match std::fs::read(format!("/proc/{pid}/cmdline")) {
-        Ok(cmdline) => cmdline
-            .split(|&b| b == 0)
-            .any(|arg| arg.ends_with(b"dnslab") || arg == b"up"),
-        Err(_) => true,
-    }
-}
-
-/// The running supervisor's pid, if one is alive.
+/// The running supervisor's pid, if one runs: the pid file names a live
+/// process with the supervisor's start time ([`StateDir::supervisor`],
+/// which every "does the lab run" question goes through).
 pub fn running_pid(state: &StateDir) -> Option<u32> {
-    read_pid(&pid_file(state)).filter(|&p| is_alive(p) && is_dnslab(p))
+    state.supervisor().running().map(|id| id.pid)
 }
 
 /// Asks a supervisor to stop (SIGTERM), then insists (SIGKILL) after
-/// `grace`. Returns whether it is gone.
-pub fn stop(pid: u32, grace: Duration) -> bool {
-    let Ok(p) = libc::pid_t::try_from(pid) else {
+/// `grace`. Returns whether it is gone. Each signal goes only to that very
+/// process: its start time is checked just before, so a pid the kernel
+/// has handed to another process meanwhile is left alone.
+pub fn stop(supervisor: &ProcessIdentity, grace: Duration) -> bool {
+    let Ok(p) = libc::pid_t::try_from(supervisor.pid) else {
         return false;
     };
-    // SAFETY: plain signals to a pid we read from our own pid file.
+    if !supervisor.is_alive() {
+        return true;
+    }
+    // SAFETY: kill(2) takes no pointers; the target is the supervisor
+    // itself, identified by pid and start time just above.
     unsafe { libc::kill(p, libc::SIGTERM) };
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
-        if !is_alive(pid) {
+        if !supervisor.is_alive() {
             return true;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    // SAFETY: as above.
+    if !supervisor.is_alive() {
+        return true;
+    }
+    // SAFETY: as above, identity checked just before.
     unsafe { libc::kill(p, libc::SIGKILL) };
     std::thread::sleep(Duration::from_millis(100));
-    !is_alive(pid)
+    !supervisor.is_alive()
 }
 
 /// The server configuration of each authoritative node.
@@ -330,14 +315,11 @@ pub async fn run(
     state: StateDir,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), BackendError> {
-    let pid = std::process::id();
-    write_small(pid_file(&state), format!("{pid}\n"))?;
+    let me = state.record_supervisor()?;
     let _ = std::fs::remove_file(ready_file(&state));
     let result = serve_nodes(&plan, &state, shutdown).await;
     let _ = std::fs::remove_file(ready_file(&state));
-    if read_pid(&pid_file(&state)) == Some(pid) {
-        let _ = std::fs::remove_file(pid_file(&state));
-    }
+    state.forget_supervisor(&me);
     result
 }
 

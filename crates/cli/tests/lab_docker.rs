@@ -378,7 +378,9 @@ fn down_finds_the_containers_by_label_when_the_state_directory_is_gone() {
     up_docker(&lab);
     assert!(!labelled(workshop).is_empty());
     // The supervisor goes with its state directory.
-    let pid = std::fs::read_to_string(lab.state.join("supervisor.pid")).unwrap();
+    let pid_file = std::fs::read_to_string(lab.state.join("supervisor.pid")).unwrap();
+    // The pid is the first line (then its start time and boot).
+    let pid = pid_file.lines().next().unwrap_or_default();
     let _ = Command::new("kill").arg(pid.trim()).status();
     wait_for("the supervisor to exit", || {
         !Path::new(&format!("/proc/{}", pid.trim())).exists()

@@ -5,7 +5,7 @@
 //!   Every variant about the file's content carries a [`Location`]; its
 //!   `Display` starts with `file:line:column: ` (or `file: ` when no
 //!   position is known) and names the offending value.
-//! - [`StateError`]: creating and reading the state directory.
+//! - [`StateError`]: creating, reading and purging the state directory.
 //!
 //! Positions are attached in one place: YAML and type errors get theirs
 //! from serde_yaml ([`crate::spec`]), errors found after parsing from a scan
@@ -280,8 +280,42 @@ pub enum StateError {
     },
     #[error("no lab keys for {zone} in {}", .dir.display())]
     NoKeys { zone: Name, dir: PathBuf },
+    #[error(
+        "{} is not a dnslab state directory (it has no `{}` file, which `dnslab up` writes); \
+         dnslab removes and moves nothing there. A state directory of an earlier dnslab is marked \
+         by running `dnslab up LABFILE --state-dir {}` once", .path.display(), crate::ownership::MARKER_FILE, .path.display()
+    )]
+    NotMarked { path: PathBuf },
+    #[error(
+        "{} is not empty and not a dnslab state directory ({}); choose a new or empty directory for --state-dir",
+        .path.display(), list_some(.entries)
+    )]
+    Foreign { path: PathBuf, entries: Vec<String> },
+    #[error("{} holds the state of workshop {marked:?}, not {asked:?}", .path.display())]
+    OtherWorkshop {
+        path: PathBuf,
+        marked: String,
+        asked: String,
+    },
+    #[error("the lab in {} is running (supervisor pid {pid}); `dnslab down` stops it", .path.display())]
+    Running { path: PathBuf, pid: u32 },
     #[error(transparent)]
     Lab(#[from] LabError),
+}
+
+/// The first few names, and how many more.
+fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }
 
 impl StateError {

@@ -45,6 +45,8 @@
 //! - [`zoo`]: the bogus zoo, fixture zones under `zoo.` and what a
 //!   validating resolver must make of each.
 //! - [`state`]: the state directory and each trainee's workspace.
+//! - [`ownership`]: the marker `up` writes, dnslab's entries, `down --purge`.
+//! - [`supervisor`]: whether a lab runs (the supervisor's pid file).
 //! - [`resolver_conf`]: a trainee resolver's `resolver.conf`.
 //! - [`scenario`]: scenario files (`scenarios/*.yaml`): an exercise's
 //!   instructions, checks, reference solution and mutants.
@@ -60,6 +62,7 @@
 pub mod error;
 pub mod exercise;
 pub mod instruction_steps;
+pub mod ownership;
 pub mod peer_resolver;
 pub mod plan;
 pub mod plan_diff;
@@ -68,6 +71,7 @@ pub mod resolver_conf;
 pub mod scenario;
 pub mod spec;
 pub mod state;
+pub mod supervisor;
 pub mod timers;
 pub mod zones;
 pub mod zoo;
@@ -78,6 +82,7 @@ mod suggest;
 
 pub use error::{LabError, Location, StateError, UnknownWord};
 pub use exercise::{Exercise, KNOWN_EXERCISES};
+pub use ownership::PurgeReport;
 pub use plan::{CdsScan, LabPlan, LabZone, Node, Role, Tld, Trainee};
 pub use resolver_conf::ResolverConfig;
 pub use scenario::{
@@ -85,5 +90,6 @@ pub use scenario::{
 };
 pub use spec::LabFile;
 pub use state::{InitReport, StateDir};
+pub use supervisor::{ProcessIdentity, Supervisor};
 pub use timers::{TimerProfile, Timers};
 pub use zoo::{Defect, Expect, FIXTURES, Fixture};

@@ -3,6 +3,8 @@
 //! ## Layout
 //! ```text
 //! <state>/
+//!   dnslab-state            the marker: a dnslab state directory, and whose
+//!                           ([`crate::ownership`]); written first by init
 //!   lab.yaml                the lab file `up` was given (commands without a
 //!                           LABFILE plan from this copy); rewritten by init
 //!   keys/          0700     lab keys, BIND format: K.+013+<tag>.key/.private,
@@ -21,7 +23,9 @@
 //!     README.md             zone, addresses, first steps; rewritten by init
 //!   attic/<name>-<time>/    workspaces put aside by reset_trainee
 //! ```
-//! Backends add their own entries (signed zones, pid files) beside these.
+//! Backends add their own entries (signed zones, the supervisor's pid file,
+//! [`crate::supervisor`]) beside these; [`crate::ownership::KNOWN_ENTRIES`]
+//! lists every name, which is what `down --purge` removes.
 //!
 //! ## Where it is
 //! [`StateDir::locate`], in order: `--state-dir` (the `explicit`
@@ -160,7 +164,8 @@ impl StateDir {
     /// documentation for what is kept and what is rewritten).
     pub fn init(&self, plan: &LabPlan) -> Result<InitReport, StateError> {
         let mut report = InitReport::default();
-        create_dir(&self.root, None)?;
+        // Marked first: whatever follows is in a directory that is ours.
+        self.claim(&plan.workshop)?;
         write_text(&self.lab_file(), &plan.lab_text)?;
 
         let keys = self.keys_dir();
@@ -252,6 +257,8 @@ impl StateDir {
             .ok_or_else(|| crate::LabError::NoSuchTrainee {
                 name: name.to_string(),
             })?;
+        // Only in a directory `up` marked (crate::ownership).
+        self.marked_workshop()?;
         let dir = self.trainee_dir(t);
         let mut moved = None;
         if dir.exists() {
@@ -399,7 +406,7 @@ fn unix_now() -> i64 {
 
 /// Creates a directory (and its parents); with `mode`, also sets the mode
 /// of a directory that existed.
-fn create_dir(dir: &Path, mode: Option<u32>) -> Result<(), StateError> {
+pub(crate) fn create_dir(dir: &Path, mode: Option<u32>) -> Result<(), StateError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -319,15 +319,17 @@ pub async fn supervise(
     record: DockerRecord,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DockerError> {
-    let pid = std::process::id();
-    let write = |path: std::path::PathBuf| {
-        dnslab_zone::writer::write_file_atomically(&path, |w| {
-            w.write_all(format!("{pid}\n").as_bytes())
-        })
-        .map_err(|source| DockerError::Io { path, source })
-    };
-    write(embedded::pid_file(&state))?;
-    write(embedded::ready_file(&state))?;
+    let me = state
+        .record_supervisor()
+        .map_err(|e| Box::new(embedded::BackendError::from(e)))?;
+    let ready = embedded::ready_file(&state);
+    dnslab_zone::writer::write_file_atomically(&ready, |w| {
+        w.write_all(format!("{}\n", me.pid).as_bytes())
+    })
+    .map_err(|source| DockerError::Io {
+        path: ready.clone(),
+        source,
+    })?;
     let resign = tokio::spawn(embedded::resign_periodically(plan.clone(), state.clone()));
     let timelines = tokio::spawn(embedded::record_timelines(plan.clone(), state.clone()));
     let scan = plan
@@ -343,10 +345,8 @@ pub async fn supervise(
     if let Some(scan) = scan {
         scan.abort();
     }
-    let _ = std::fs::remove_file(embedded::ready_file(&state));
-    if embedded::read_pid(&embedded::pid_file(&state)) == Some(pid) {
-        let _ = std::fs::remove_file(embedded::pid_file(&state));
-    }
+    let _ = std::fs::remove_file(ready);
+    state.forget_supervisor(&me);
     Ok(())
 }
 

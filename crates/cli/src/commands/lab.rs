@@ -10,7 +10,7 @@ use dnslab_backends::embedded::{self, read_pid, ready_file, running_pid};
 use dnslab_backends::lab_zones::{parent_of, sign_lab_zone, store_ds, submitted_ds};
 use dnslab_backends::probe::answers_soa;
 use dnslab_backends::status::{LabStatus, lab_status};
-use dnslab_lab::{LabPlan, Role, StateDir, Trainee};
+use dnslab_lab::{LabPlan, Role, StateDir, StateError, Supervisor, Trainee};
 use dnslab_zone::keys::Key;
 use dnslab_zone::keys::ds::{DigestType, ds_rdata};
 use dnslab_zone::parser::{ParseOptions, parse_bytes};
@@ -132,6 +132,9 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
         runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Before anything reads or writes there: the directory is (made) this
+    // workshop's state directory, or `up` refuses.
+    state.claim(&plan.workshop)?;
     if let Some(pid) = running_pid(&state) {
         return up_while_running(args, &plan, &state, pid);
     }
@@ -192,10 +195,13 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
     let report = rt.block_on(docker::lab::bring_up(&mut plan, &state, &bars))?;
     // A supervisor from an earlier `up` holds the old port map: replaced,
     // once the lab is up (a failed `up` leaves it supervising).
-    if let Some(pid) = running_pid(&state)
-        && !embedded::stop(pid, Duration::from_secs(10))
+    if let Some(supervisor) = state.supervisor().running()
+        && !embedded::stop(supervisor, Duration::from_secs(10))
     {
-        bail!("the running lab supervisor (pid {pid}) did not stop");
+        bail!(
+            "the running lab supervisor (pid {}) did not stop",
+            supervisor.pid
+        );
     }
     println!(
         "lab {} is up on Docker: {} containers answering in {:.2} s{}; network {} ({}); state in {}",
@@ -507,18 +513,40 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
 
 pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     let state = locate(&args.state, args.workshop.as_deref())?;
-    let record = docker::record::load(&state);
-    match running_pid(&state) {
-        Some(pid) => {
-            if !embedded::stop(pid, Duration::from_secs(10)) {
-                bail!("the lab supervisor (pid {pid}) did not stop");
+    // A purge that would be refused is refused before anything stops, so
+    // that a mistyped --state-dir changes nothing (dnslab_lab::ownership).
+    if args.purge && state.path().exists() {
+        let marked = state.marked_workshop()?;
+        if let Some(asked) = args.workshop.as_ref().filter(|&w| *w != marked) {
+            return Err(StateError::OtherWorkshop {
+                path: state.path().to_path_buf(),
+                marked,
+                asked: asked.clone(),
             }
-            println!("lab stopped (pid {pid})");
+            .into());
         }
-        None => println!("the lab was not running"),
     }
-    for stale in [embedded::pid_file(&state), ready_file(&state)] {
-        let _ = std::fs::remove_file(stale);
+    let record = docker::record::load(&state);
+    match state.supervisor() {
+        Supervisor::Running(supervisor) => {
+            if !embedded::stop(&supervisor, Duration::from_secs(10)) {
+                bail!("the lab supervisor (pid {}) did not stop", supervisor.pid);
+            }
+            println!("lab stopped (pid {})", supervisor.pid);
+        }
+        Supervisor::Stale { pid } => println!(
+            "the lab was not running: its pid file names pid {pid}, which is not a lab \
+             supervisor (any more); that process was left alone"
+        ),
+        Supervisor::Absent => println!("the lab was not running"),
+    }
+    // dnslab's own files go only from a directory `up` marked as a state
+    // directory.
+    let marked = state.marked_workshop().is_ok();
+    if marked {
+        for stale in [state.pid_file(), ready_file(&state)] {
+            let _ = std::fs::remove_file(stale);
+        }
     }
     // Docker objects go by their labels, so this works also when the
     // state directory is gone (`--workshop`).
@@ -528,7 +556,9 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| record.as_ref().map(|r| r.workshop.clone()));
     if let Some(workshop) = docker_workshop {
         let down = runtime()?.block_on(docker::lab::tear_down(Some(&workshop)))?;
-        docker::record::remove(&state);
+        if marked {
+            docker::record::remove(&state);
+        }
         println!(
             "Docker lab {workshop}: removed {} containers, {} networks, {} volumes",
             down.containers,
@@ -536,22 +566,34 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
             down.volumes.len()
         );
     }
-    if args.purge {
-        match std::fs::remove_dir_all(state.path()) {
-            Ok(()) => println!(
-                "removed {} (lab keys and trainee workspaces)",
-                state.path().display()
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot remove {}", state.path().display()));
-            }
-        }
-    } else {
+    if !args.purge {
         println!(
             "trainee workspaces and lab keys are kept in {}; `down --purge` removes them",
             state.path().display()
         );
+    } else if !state.path().exists() {
+        println!(
+            "{} does not exist: nothing to remove",
+            state.path().display()
+        );
+    } else {
+        let report = state.purge()?;
+        if report.directory_removed {
+            println!(
+                "removed {} (lab keys and trainee workspaces)",
+                state.path().display()
+            );
+        } else {
+            println!(
+                "removed the lab keys, trainee workspaces and the rest of dnslab's files from {}",
+                state.path().display()
+            );
+            eprintln!(
+                "dnslab: note: kept what dnslab did not make in {}: {}",
+                state.path().display(),
+                report.kept.join(", ")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
