@@ -7,6 +7,8 @@
 //! and explains each failure ([`outcome`]), and renders the results for a
 //! person or a program ([`report`]).
 
+#![forbid(unsafe_code)]
+
 pub mod chain;
 pub mod chain_checks;
 pub mod checks;

@@ -59,6 +59,8 @@
 //! zone collision) come from a plain scan of the YAML text: right for the
 //! ordinary block and flow styles, the key's line otherwise.
 
+#![forbid(unsafe_code)]
+
 pub mod error;
 pub mod exercise;
 pub mod instruction_steps;

@@ -15,6 +15,8 @@
 //! Records keep their data in wire form ([`Record`]); [`hickory`] converts
 //! them to hickory-proto records for the server.
 
+#![forbid(unsafe_code)]
+
 pub mod algorithm;
 pub mod error_chain;
 pub mod hickory;
