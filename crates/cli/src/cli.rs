@@ -320,7 +320,9 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct DownArgs {
-    /// Also delete the state directory: lab keys and trainee workspaces.
+    /// Also delete what dnslab made in the state directory (lab keys,
+    /// trainee workspaces), only in a directory `up` marked; anything
+    /// else in it is kept.
     #[arg(long)]
     pub purge: bool,
     /// The workshop to take down, when its state directory is gone (its
