@@ -42,6 +42,9 @@ pub enum Command {
     /// Print a complete configuration for your own Unbound or BIND that
     /// validates and recurses through the lab (any lab port).
     ResolverConfig(ResolverConfigArgs),
+    /// Print a configuration for Knot's offline signer (kzonesign, keymgr)
+    /// that signs a trainee's zone in their workspace.
+    SignerConfig(SignerConfigArgs),
     /// DS records of trainee zones in their TLD.
     #[command(subcommand)]
     Ds(DsCommand),
@@ -268,6 +271,11 @@ pub struct ScenarioTestArgs {
     /// Run the test lab on 127.N.0.0/16 (default: a free one from 127.150-199).
     #[arg(long)]
     pub network_octet: Option<u8>,
+    /// Test on this lab file's lab (its TLDs, zones, timers, port and
+    /// exercises), moved to the test network; its first trainee does the
+    /// exercises. Default: a built-in lab on port 10053.
+    #[arg(long, value_name = "LABFILE")]
+    pub lab: Option<PathBuf>,
     /// Print each run's full report, not only its summary line.
     #[arg(long)]
     pub reports: bool,
@@ -373,6 +381,22 @@ pub struct ResolverConfigArgs {
     /// BIND's working directory (`--format bind`).
     #[arg(long, value_name = "DIR", default_value = "/var/cache/bind")]
     pub directory: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignerFormat {
+    Knot,
+}
+
+#[derive(Args, Debug)]
+pub struct SignerConfigArgs {
+    #[arg(long, value_enum, default_value = "knot")]
+    pub format: SignerFormat,
+    /// The trainee whose zone it signs.
+    #[arg(long)]
+    pub trainee: String,
     #[command(flatten)]
     pub state: StateArgs,
 }

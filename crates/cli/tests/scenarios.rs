@@ -1,8 +1,9 @@
 //! The shipped scenario files: `dnslab scenario check` accepts them and
 //! `dnslab scenario test` follows every exercise's instructions as a
 //! trainee reads them (which must score full points) and runs every mutant
-//! against a throw-away lab on 127.136.0.0/16 (port 10053, no
-//! privileges), which is what CI relies on to keep the exercises honest.
+//! on labs/minimal.yaml, the README's lab, moved to 127.136.0.0/16 (port
+//! 10053, no privileges), which is what CI relies on to keep the exercises
+//! honest.
 
 use dnslab_testkit::printed;
 use std::path::{Path, PathBuf};
@@ -57,9 +58,24 @@ fn shipped_scenarios_pass_scenario_test() {
                 .count()
         })
         .sum();
-    let out = dnslab(&["scenario", "test", "--network-octet", "136"], &files);
+    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../labs/minimal.yaml");
+    let minimal = minimal.to_string_lossy();
+    let out = dnslab(
+        &[
+            "scenario",
+            "test",
+            "--network-octet",
+            "136",
+            "--lab",
+            &minimal,
+        ],
+        &files,
+    );
     let text = printed(&out);
     assert!(out.status.success(), "{text}");
+    // alice, minimal.yaml's first trainee, did the exercises on its port.
+    assert!(text.contains("port 10053"), "{text}");
+    assert!(text.contains("alice.ne"), "{text}");
     assert!(
         text.contains("all scenario runs behave as their files say"),
         "{text}"

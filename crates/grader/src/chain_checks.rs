@@ -22,22 +22,33 @@ pub fn run(id: &str, chain: &Chain, zone: &ZoneFacts, params: &Params) -> Option
 }
 
 pub(crate) fn submit_hints() -> ToolHints {
+    let submit = "`dnslab ds submit --trainee {trainee} --ds \"$(cat ds.txt)\"`";
     ToolHints {
         dnslab: Some(
-            "dnslab ds submit --trainee YOU --key keys/KZONE+013+TAG.key (the KSK's file; `dnslab key ds` on it shows the DS)"
+            "`dnslab ds submit --trainee {trainee} --key keys/$(cat ksk.name).key` (the KSK's file; `dnslab key ds keys/$(cat ksk.name).key` shows its DS)"
                 .into(),
         ),
-        bind: Some(
-            "dnssec-dsfromkey -2 KZONE+013+TAG.key > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\""
-                .into(),
-        ),
-        ldns: Some(
-            "ldns-key2ds -n -2 KZONE+013+TAG.key > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\""
-                .into(),
-        ),
-        knot: Some(
-            "keymgr ZONE ds > ds.txt, then dnslab ds submit --trainee YOU --ds \"$(cat ds.txt)\"".into(),
-        ),
+        bind: Some(format!(
+            "`dnssec-dsfromkey -2 keys/$(cat ksk.name).key > ds.txt`, then {submit}"
+        )),
+        ldns: Some(format!(
+            "`ldns-key2ds -n -2 keys/$(cat ksk.name).key > ds.txt`, then {submit}"
+        )),
+        knot: Some(format!(
+            "`keymgr -c knot.conf {{zone_name}} ds > ds.txt`, then {submit}"
+        )),
+        unbound: None,
+    }
+}
+
+/// How each toolset makes a SHA-256 DS.
+pub(crate) fn digest_hints() -> ToolHints {
+    ToolHints {
+        dnslab: Some("`dnslab key ds keys/$(cat ksk.name).key` (SHA-256 by default)".into()),
+        bind: Some("`dnssec-dsfromkey -2 keys/$(cat ksk.name).key`".into()),
+        ldns: Some("`ldns-key2ds -n -2 keys/$(cat ksk.name).key`".into()),
+        knot: Some("`keymgr -c knot.conf {zone_name} ds` (SHA-256 and SHA-384)".into()),
+        unbound: None,
     }
 }
 
@@ -177,12 +188,7 @@ fn ds_digest_type(chain: &Chain, params: &Params) -> Verdict {
             bad.join("; "),
             "Create the DS with SHA-256 (digest type 2) and submit it instead.",
         )
-        .tools(ToolHints {
-            dnslab: Some("dnslab key ds KEY.key (SHA-256 by default)".into()),
-            bind: Some("dnssec-dsfromkey -2 KEY.key".into()),
-            ldns: Some("ldns-key2ds -2 KEY.key".into()),
-            knot: Some("keymgr ZONE ds (prints SHA-256)".into()),
-        })
+        .tools(digest_hints())
     }
 }
 

@@ -111,15 +111,19 @@ pub fn known_ids() -> Vec<&'static str> {
     CATALOGUE.iter().map(|c| c.id).collect()
 }
 
-/// The tool hints the checks give with a failure (those shared by several
-/// checks), for tests that hold them to the tools' real syntax.
+/// The tool hints the checks give with a failure, in the order a trainee
+/// would follow them (keys, signing, DS…), for tests that run them: each
+/// code span is a whole command, run in the trainee's workspace once its
+/// `{placeholders}` are filled in for the trainee.
 pub fn shared_tool_hints() -> Vec<crate::outcome::ToolHints> {
     vec![
+        crate::zone_checks::keygen_hints(),
+        crate::zone_checks::resign_hints(),
+        crate::zone_checks::load_hints("{signed_zone_file}", "{zone_name}"),
         crate::chain_checks::submit_hints(),
+        crate::chain_checks::digest_hints(),
         crate::resolver_checks::config_hints(),
         crate::rollover_checks::timing_hints(),
-        crate::zone_checks::resign_hints(),
-        crate::zone_checks::keygen_hints(),
     ]
 }
 

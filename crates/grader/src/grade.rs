@@ -213,7 +213,7 @@ pub async fn grade_trainee(
         .checks
         .iter()
         .map(|spec| {
-            let verdict = run_check(
+            let mut verdict = run_check(
                 &spec.id,
                 Facts {
                     zone: zone_facts.as_ref(),
@@ -223,6 +223,9 @@ pub async fn grade_trainee(
                 },
                 &params,
             );
+            let for_trainee = Some((&lab.plan, trainee, lab.state.path()));
+            verdict.tool_hints = std::mem::take(&mut verdict.tool_hints)
+                .rendered(|hint| dnslab_lab::scenario::render(hint, for_trainee));
             let severity = match spec.severity {
                 CheckSeverity::Error => Severity::Error,
                 CheckSeverity::Warning => Severity::Warning,

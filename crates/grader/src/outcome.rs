@@ -54,11 +54,26 @@ pub struct ToolHints {
     pub ldns: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub knot: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unbound: Option<String>,
 }
 
 impl ToolHints {
     pub fn is_empty(&self) -> bool {
-        self.dnslab.is_none() && self.bind.is_none() && self.ldns.is_none() && self.knot.is_none()
+        self.entries().is_empty()
+    }
+
+    /// Fills in each hint's `{placeholders}` (`{zone_name}`, `{trainee}`…)
+    /// with `render`, as the exercise texts are for a trainee.
+    pub fn rendered(self, render: impl Fn(&str) -> String) -> ToolHints {
+        let r = |h: Option<String>| h.map(|h| render(&h));
+        ToolHints {
+            dnslab: r(self.dnslab),
+            bind: r(self.bind),
+            ldns: r(self.ldns),
+            knot: r(self.knot),
+            unbound: r(self.unbound),
+        }
     }
 
     /// `(tool name, hint)` for the hints present, in a fixed order.
@@ -68,6 +83,7 @@ impl ToolHints {
             ("BIND", &self.bind),
             ("ldns", &self.ldns),
             ("Knot", &self.knot),
+            ("Unbound", &self.unbound),
         ]
         .into_iter()
         .filter_map(|(tool, hint)| hint.as_deref().map(|h| (tool, h)))

@@ -667,6 +667,7 @@ mod tests {
             bind: Some("dnssec-dsfromkey Kt02.tg.+013+54321.key".into()),
             ldns: None,
             knot: Some("keymgr t02.tg. ds".into()),
+            unbound: None,
         };
         let mut warn = check("ede-present", Status::Warn, 5, "no Extended DNS Error");
         warn.tool_hints.bind = Some("upgrade to BIND 9.18".into());

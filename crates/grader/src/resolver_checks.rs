@@ -174,10 +174,11 @@ pub fn run(id: &str, facts: &ResolverFacts) -> Option<Verdict> {
 
 pub(crate) fn config_hints() -> ToolHints {
     ToolHints {
-        dnslab: Some("edit resolver.conf: validation: on, trust_anchors: the output of `dnslab trust-anchor`".into()),
-        bind: Some("named.conf: dnssec-validation yes; trust-anchors { . static-ds …; } from `dnslab trust-anchor --format bind`".into()),
-        ldns: Some("ldns has no resolver; use drill -S -k anchor.key to trace validation".into()),
-        knot: Some("Knot Resolver: trust_anchors.add_file('anchor.key'); Unbound: trust-anchor-file from `dnslab trust-anchor --format unbound`".into()),
+        dnslab: Some("in resolver.conf, validation: on and as trust_anchors the lab root's DS that `dnslab trust-anchor` prints".into()),
+        bind: Some("`mkdir -p named`, `dnslab resolver-config --format bind --listen 127.0.0.1:5300 --directory named > named.conf` (validation on, the lab's trust anchor, the lab's port), `named-checkconf named.conf`, then run named -g -c named.conf".into()),
+        ldns: None,
+        knot: None,
+        unbound: Some("`dnslab resolver-config --format unbound --listen 127.0.0.1:5300 > unbound.conf`, `unbound-checkconf unbound.conf`, then run unbound -d -c unbound.conf".into()),
     }
 }
 

@@ -177,10 +177,11 @@ pub fn run(id: &str, facts: &TimelineFacts, params: &Params) -> Option<Verdict> 
 
 pub(crate) fn timing_hints() -> ToolHints {
     ToolHints {
-        dnslab: Some("dnslab key settime KEY -P now -A +2m (and -I, -D: publish, activate, inactivate, delete), then dnslab zone sign ZONEFILE --origin ZONE --keys keys -o ZONEFILE.signed; `dnslab timeline --trainee YOU` shows what caches may hold".into()),
-        bind: Some("dnssec-settime -P/-A/-I/-D, dnssec-signzone -S; or dnssec-policy in named.conf".into()),
-        ldns: Some("ldns-signzone signs with the keys you give it: add and remove keys by hand, waiting a TTL between steps".into()),
-        knot: Some("keymgr ZONE set KEY publish=… active=… retire=… remove=…; or a policy in knot.conf".into()),
+        dnslab: Some("`dnslab key settime keys/$(cat zsk.name).key -I +10m -D +20m` (-P publish, -A activate, -I inactivate, -D delete; now, +2m or a time), then sign again; `dnslab timeline --trainee {trainee}` shows what caches may hold".into()),
+        bind: Some("`dnssec-settime -I +10mi -D +20mi keys/$(cat zsk.name)` (-P, -A, -I, -D as dnslab's), then sign again with -S; or a dnssec-policy in named.conf".into()),
+        ldns: Some("ldns-signzone signs with exactly the keys you name: add and remove keys by hand, waiting a TTL between steps".into()),
+        knot: Some("`keymgr -c knot.conf {zone_name} list` shows each key's tag and timers; keymgr -c knot.conf {zone_name} set TAG retire=+10m remove=+20m changes them, then sign again".into()),
+        unbound: None,
     }
 }
 

@@ -44,6 +44,7 @@ use crate::probe::ProbeOptions;
 use crate::timeline::{Recorder, SnapshotTarget, snapshot};
 use dnslab_lab::scenario::{Scenario, Step};
 use dnslab_lab::{LabPlan, StateDir, Trainee};
+use ipnet::Ipv4Net;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -152,18 +153,18 @@ impl Drop for TestLab {
     }
 }
 
-/// The port of every test lab: unprivileged, as the lab's resolvers work
-/// on any port.
+/// The port of the built-in test lab: unprivileged, as the lab's
+/// resolvers work on any port.
 pub const TEST_LAB_PORT: u16 = 10053;
 
 /// Picks a 127.X.0.0/16 network (X from 150 to 199) whose root address is
-/// free on [`TEST_LAB_PORT`]; returns X.
-pub fn free_network() -> Result<u8, TestError> {
+/// free on `port`; returns X.
+pub fn free_network(port: u16) -> Result<u8, TestError> {
     let pid = std::process::id();
     for i in 0..50u32 {
         let x = 150 + ((pid + i) % 50) as u8;
         let addr = Ipv4Addr::new(127, x, 0, 1);
-        if UdpSocket::bind(SocketAddr::from((addr, TEST_LAB_PORT))).is_ok() {
+        if UdpSocket::bind(SocketAddr::from((addr, port))).is_ok() {
             return Ok(x);
         }
     }
@@ -172,21 +173,55 @@ pub fn free_network() -> Result<u8, TestError> {
     ))
 }
 
+/// The lab a scenario test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum TestLabFile<'a> {
+    /// One TLD, one trainee, the zoo, every exercise, port
+    /// [`TEST_LAB_PORT`].
+    BuiltIn,
+    /// A workshop's lab file, moved to the test network
+    /// ([`dnslab_lab::moved`]); its first trainee does the exercises.
+    Moved(&'a Path),
+}
+
+impl TestLabFile<'_> {
+    /// The lab file's text for a test lab on 127.`octet`.0.0/16.
+    fn text(self, octet: u8) -> Result<String, TestError> {
+        let workshop = format!("scenario-test-{octet}");
+        match self {
+            TestLabFile::BuiltIn => Ok(format!(
+                "workshop: {workshop}\ndescription: throw-away lab of dnslab scenario test\n\
+                 tlds: [ne]\ntrainees:\n  names: [t1]\nzone: \"{{trainee}}.{{tld}}\"\n\
+                 timers: workshop\nzoo: true\n\
+                 exercises: [sign-zone, ds-submission, resolver-validation, zsk-rollover, ksk-rollover, algorithm-rollover, cds-automation]\n\
+                 cds_scan:\n  enabled: true\n  interval: 1d\n\
+                 addresses:\n  base: 127.{octet}.0.0/16\nport: {TEST_LAB_PORT}\n"
+            )),
+            TestLabFile::Moved(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    TestError::Setup(format!("cannot read {}: {e}", path.display()))
+                })?;
+                let network = Ipv4Net::new(Ipv4Addr::new(127, octet, 0, 0), 16)
+                    .map_err(|e| TestError::Setup(e.to_string()))?;
+                dnslab_lab::moved::moved_lab_file(&text, &workshop, network).map_err(|e| {
+                    TestError::Setup(format!(
+                        "{}: {}",
+                        path.display(),
+                        dnslab_zone::ErrorChain(&e)
+                    ))
+                })
+            }
+        }
+    }
+}
+
 impl TestLab {
-    /// Brings up a lab with one TLD, one trainee and the zoo on
-    /// 127.`octet`.0.0/16.
-    pub fn up(dnslab: &Path, octet: u8, port: u16) -> Result<TestLab, TestError> {
+    /// Brings up `file` on 127.`octet`.0.0/16.
+    pub fn up(dnslab: &Path, octet: u8, file: TestLabFile) -> Result<TestLab, TestError> {
         let dir = tempfile::tempdir().map_err(|e| TestError::Setup(e.to_string()))?;
         let lab_file = dir.path().join("scenario-test.yaml");
-        let text = format!(
-            "workshop: scenario-test-{octet}\ndescription: throw-away lab of dnslab scenario test\n\
-             tlds: [ne]\ntrainees:\n  names: [t1]\nzone: \"{{trainee}}.{{tld}}\"\n\
-             timers: workshop\nzoo: true\n\
-             exercises: [sign-zone, ds-submission, resolver-validation, zsk-rollover, ksk-rollover, algorithm-rollover, cds-automation]\n\
-             cds_scan:\n  enabled: true\n  interval: 1d\n\
-             addresses:\n  base: 127.{octet}.0.0/16\nport: {port}\n"
-        );
-        std::fs::write(&lab_file, text).map_err(|e| TestError::Setup(e.to_string()))?;
+        std::fs::write(&lab_file, file.text(octet)?)
+            .map_err(|e| TestError::Setup(e.to_string()))?;
         let state = StateDir::new(dir.path().join("state"));
         let plan = LabPlan::load(&lab_file)
             .map_err(|e| TestError::Setup(dnslab_zone::ErrorChain(&e).to_string()))?;

@@ -35,22 +35,55 @@ pub fn run(id: &str, facts: &ZoneFacts, params: &Params) -> Option<Verdict> {
 pub(crate) fn resign_hints() -> ToolHints {
     ToolHints {
         dnslab: Some(
-            "dnslab zone sign ZONEFILE --origin ZONE --keys keys -o ZONEFILE.signed".into(),
+            "`dnslab zone sign {zone_file} --origin {zone_name} --keys keys -o {signed_zone_file}`"
+                .into(),
         ),
-        bind: Some("dnssec-signzone -S -K keys -o ZONE ZONEFILE".into()),
-        ldns: Some("ldns-signzone ZONEFILE Kzone+013+KSK Kzone+013+ZSK".into()),
-        knot: Some("kzonesign -c knot.conf ZONE (or knotc zone-sign ZONE)".into()),
+        bind: Some(
+            "`dnssec-signzone -S -K keys -o {zone_name} -f {signed_zone_file} {zone_file}` (-S: every key of keys/ as its timers say)"
+                .into(),
+        ),
+        ldns: Some(
+            "`ldns-signzone -f {signed_zone_file} {zone_file} keys/$(cat ksk.name) keys/$(cat zsk.name)` (every key to sign with, by name)"
+                .into(),
+        ),
+        knot: Some(
+            "`kzonesign -c knot.conf -o knot/out {zone_name} && mv knot/out/{zone_name}.zone {signed_zone_file}` (knot.conf from `dnslab signer-config --format knot --trainee {trainee}`)"
+                .into(),
+        ),
+        unbound: None,
+    }
+}
+
+/// How each toolset checks that `file`, of `zone`, loads.
+pub(crate) fn load_hints(file: &str, zone: &str) -> ToolHints {
+    ToolHints {
+        dnslab: Some(format!("`dnslab zone check {file} --origin {zone}`")),
+        bind: Some(format!("`named-checkzone {zone} {file}`")),
+        ldns: Some(format!("`ldns-read-zone {file}`")),
+        knot: Some(format!("`kzonecheck -o {zone} {file}`")),
+        unbound: None,
     }
 }
 
 pub(crate) fn keygen_hints() -> ToolHints {
     ToolHints {
         dnslab: Some(
-            "dnslab key generate --zone ZONE --ksk --dir keys; dnslab key generate --zone ZONE --dir keys".into(),
+            "`mkdir -p keys`, then `dnslab key generate --zone {zone_name} --ksk --dir keys > ksk.name` and `dnslab key generate --zone {zone_name} --dir keys > zsk.name` (each prints its key's name)"
+                .into(),
         ),
-        bind: Some("dnssec-keygen -a ECDSAP256SHA256 -f KSK ZONE; dnssec-keygen -a ECDSAP256SHA256 ZONE".into()),
-        ldns: Some("ldns-keygen -a ECDSAP256SHA256 -k ZONE; ldns-keygen -a ECDSAP256SHA256 ZONE".into()),
-        knot: Some("keymgr ZONE generate algorithm=13 ksk=yes; keymgr ZONE generate algorithm=13".into()),
+        bind: Some(
+            "`mkdir -p keys`, then `dnssec-keygen -K keys -a ECDSAP256SHA256 -f KSK {zone_name} > ksk.name` and `dnssec-keygen -K keys -a ECDSAP256SHA256 {zone_name} > zsk.name`"
+                .into(),
+        ),
+        ldns: Some(
+            "`mkdir -p keys`, then `cd keys && ldns-keygen -a ECDSAP256SHA256 -k {zone_name} > ../ksk.name` and `cd keys && ldns-keygen -a ECDSAP256SHA256 {zone_name} > ../zsk.name`"
+                .into(),
+        ),
+        knot: Some(
+            "`mkdir -p knot` and `dnslab signer-config --format knot --trainee {trainee} > knot.conf` (Knot's key database and configuration), then `keymgr -c knot.conf {zone_name} generate algorithm=13 ksk=yes` and `keymgr -c knot.conf {zone_name} generate algorithm=13`"
+                .into(),
+        ),
+        unbound: None,
     }
 }
 
@@ -161,12 +194,7 @@ fn zone_file_loads(facts: &ZoneFacts) -> Verdict {
         format!("the file you wrote does not load: {error}"),
         "Fix the file at that position and save it again: your server reloads it within a second. For a signed file, fix the unsigned one and sign again rather than editing the signed file.",
     )
-    .tools(ToolHints {
-        dnslab: Some(format!("dnslab zone check {file} --origin {zone}")),
-        bind: Some(format!("named-checkzone {zone} {file}")),
-        ldns: Some(format!("ldns-read-zone {file}")),
-        knot: Some(format!("kzonecheck -o {zone} {file}")),
-    })
+    .tools(load_hints(file, &zone.to_string()))
     .details(serving)
 }
 

@@ -50,6 +50,10 @@
 //! - [`resolver_conf`]: a trainee resolver's `resolver.conf`.
 //! - [`scenario`]: scenario files (`scenarios/*.yaml`): an exercise's
 //!   instructions, checks, reference solution and mutants.
+//! - [`peer_signer`]: a Knot configuration for signing a trainee's zone
+//!   with `kzonesign` (`dnslab signer-config`).
+//! - [`moved`]: a lab file moved to a throw-away network, for
+//!   `dnslab scenario test --lab`.
 //! - [`error`]: [`LabError`] and [`StateError`]; every lab-file error
 //!   names `file:line:column` when it can.
 //!
@@ -64,8 +68,10 @@
 pub mod error;
 pub mod exercise;
 pub mod instruction_steps;
+pub mod moved;
 pub mod ownership;
 pub mod peer_resolver;
+pub mod peer_signer;
 pub mod plan;
 pub mod plan_diff;
 pub mod reach;

@@ -790,7 +790,10 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
 
 /// `text` with its placeholders filled in for one trainee, or shown as
 /// `<name>` without one ([`Scenario::render_instructions`]).
-fn render(text: &str, plan: Option<(&LabPlan, &Trainee, &Path)>) -> String {
+/// `text` with its `{placeholders}` filled in for a trainee (or written
+/// `<placeholder>` without one), as the instructions are: the grader's
+/// tool hints are rendered with it too.
+pub fn render(text: &str, plan: Option<(&LabPlan, &Trainee, &Path)>) -> String {
     let mut out = String::with_capacity(text.len());
     for piece in pieces(text) {
         match piece {

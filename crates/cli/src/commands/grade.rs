@@ -8,7 +8,8 @@ use crate::cli::{
 use anyhow::Context;
 use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
 use dnslab_grader::report::{Format, render};
-use dnslab_grader::scenario_test::{TEST_LAB_PORT, TestLab, free_network};
+use dnslab_grader::scenario_test::{TEST_LAB_PORT, TestLab, TestLabFile, free_network};
+use dnslab_lab::LabPlan;
 use dnslab_lab::scenario::{Scenario, load_dir};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -226,11 +227,30 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
         s.validate(&known)?;
         list.push(s);
     }
+    let (lab_file, port) = match &args.lab {
+        Some(path) => {
+            let plan = LabPlan::load(path)?;
+            let missing: Vec<&str> = list
+                .iter()
+                .map(|s| s.id.id())
+                .filter(|id| !plan.exercises.iter().any(|e| e.id() == *id))
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "{} does not list the exercise(s) {}: add them to its `exercises:` to test them on it",
+                    path.display(),
+                    missing.join(", ")
+                );
+                return Ok(ExitCode::from(2));
+            }
+            (TestLabFile::Moved(path), plan.port)
+        }
+        None => (TestLabFile::BuiltIn, TEST_LAB_PORT),
+    };
     let octet = match args.network_octet {
         Some(o) => o,
-        None => free_network()?,
+        None => free_network(port)?,
     };
-    let port = TEST_LAB_PORT;
     // What `after:` may name: the files given, else the shipped ones.
     let mut known_scenarios = list.clone();
     for shipped in dnslab_grader::shipped::scenarios()? {
@@ -239,9 +259,12 @@ pub fn scenario_test(args: &ScenarioTestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let dnslab = std::env::current_exe().context("cannot find the dnslab binary")?;
-    let lab = TestLab::up(&dnslab, octet, port)?;
+    let lab = TestLab::up(&dnslab, octet, lab_file)?;
+    let doer = lab.plan.trainees.first().map_or_else(String::new, |t| {
+        format!("trainee {}, zone {}, ", t.name, t.zone)
+    });
     println!(
-        "test lab up on 127.{octet}.0.0/16 port {port} (state {})",
+        "test lab up on 127.{octet}.0.0/16 port {port} ({doer}state {})",
         lab.state.path().display()
     );
     let rt = runtime()?;

@@ -7,6 +7,7 @@ mod grade;
 mod key;
 mod lab;
 mod serve;
+mod signer;
 mod zone;
 
 use crate::cli::{
@@ -30,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::TrustAnchor(args) => lab::trust_anchor(&args),
         Command::RootHints(args) => lab::root_hints(&args),
         Command::ResolverConfig(args) => lab::resolver_config(&args),
+        Command::SignerConfig(args) => signer::signer_config(&args),
         Command::Ds(DsCommand::Submit(args)) => lab::ds_submit(&args),
         Command::Ds(DsCommand::Withdraw(args)) => lab::ds_withdraw(&args),
         Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
