@@ -1509,7 +1509,7 @@ mod tests {
             panic!("generated an Ed25519 key")
         };
         let shown = format!("{key:?}");
-        assert!(!shown.contains(&BASE64.encode(seed)));
+        assert!(!shown.contains(&BASE64.encode(seed.as_slice())));
         assert!(!shown.contains(&format!("{seed:?}")));
     }
 
@@ -1528,7 +1528,7 @@ mod tests {
         );
         let private = format!(
             "Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\nPrivateKey: {}",
-            BASE64.encode(seed)
+            BASE64.encode(seed.as_slice())
         );
         std::fs::write(&paths.public, dnskey).unwrap();
         std::fs::write(&paths.private, private).unwrap();

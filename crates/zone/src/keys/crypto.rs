@@ -4,12 +4,24 @@
 //! (RSA: exponent length, exponent, modulus; PKCS#1 v1.5 signatures),
 //! RFC 6605 (ECDSA: raw `x | y` keys and `r | s` signatures) and RFC 8080
 //! (Ed25519: raw 32-byte keys, 64-byte signatures).
+//!
+//! Every signature comes from ring: dnslab has no curve or field
+//! arithmetic of its own on a signing path. ECDSA signatures use ring's
+//! random nonces, so signing the same data twice gives two different
+//! (equally valid) signatures; Ed25519 and RSA PKCS#1 v1.5 signatures are
+//! deterministic by design.
+//!
+//! # Key material
+//! The raw private bytes kept beside ring's key pairs (to write BIND's
+//! `.private` files) are wiped when the key is dropped (`zeroize`), and no
+//! `Debug` output shows them. ring's own key pairs do not promise to wipe
+//! their copy; that is ring's to do.
 
-use super::p256_sign::P256SigningKey;
 use super::p256_table::P256VerifyingKey;
 use crate::algorithm::Algorithm;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Why a key could not be made or used.
 #[derive(Debug, thiserror::Error)]
@@ -31,19 +43,19 @@ pub enum CryptoError {
     Random,
 }
 
-/// A private key ready to sign.
+/// A private key ready to sign, with ring.
 pub enum PrivateKey {
     Ecdsa {
         algorithm: Algorithm,
         pair: EcdsaKeyPair,
-        scalar: Vec<u8>,
-        /// For ECDSAP256SHA256: dnslab's batch signer, which signs these
-        /// keys' messages (ring signs P-384).
-        batch: Option<Box<P256SigningKey>>,
+        /// The private scalar, big-endian at full length, for `.private`
+        /// files; wiped on drop.
+        scalar: Zeroizing<Vec<u8>>,
     },
     Ed25519 {
         pair: Ed25519KeyPair,
-        seed: [u8; 32],
+        /// The RFC 8032 seed, for `.private` files; wiped on drop.
+        seed: Zeroizing<[u8; 32]>,
     },
     Rsa {
         algorithm: Algorithm,
@@ -53,7 +65,10 @@ pub enum PrivateKey {
 }
 
 /// The RSA private key fields BIND's `.private` format carries, big-endian.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Every field is wiped on drop (the public ones too: simpler than telling
+/// them apart, and they cost nothing to clear); `Debug` shows only the
+/// modulus length.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RsaComponents {
     pub modulus: Vec<u8>,
     pub public_exponent: Vec<u8>,
@@ -63,6 +78,30 @@ pub struct RsaComponents {
     pub exponent1: Vec<u8>,
     pub exponent2: Vec<u8>,
     pub coefficient: Vec<u8>,
+}
+
+impl Drop for RsaComponents {
+    fn drop(&mut self) {
+        for field in [
+            &mut self.modulus,
+            &mut self.public_exponent,
+            &mut self.private_exponent,
+            &mut self.prime1,
+            &mut self.prime2,
+            &mut self.exponent1,
+            &mut self.exponent2,
+            &mut self.coefficient,
+        ] {
+            field.zeroize();
+        }
+    }
+}
+
+impl std::fmt::Debug for RsaComponents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        write!(f, "RsaComponents({} modulus octets)", self.modulus.len())
+    }
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -80,11 +119,13 @@ fn ecdsa_alg(algorithm: Algorithm) -> Option<&'static signature::EcdsaSigningAlg
     }
 }
 
-/// Finds `needle` in DER, to take the raw scalar or seed out of ring's
-/// PKCS#8 documents (ring gives no other way to export them).
-fn find_after(der: &[u8], prefix: &[u8], len: usize) -> Option<Vec<u8>> {
+/// Finds `prefix` in DER and takes the `len` octets after it, to take the
+/// raw scalar or seed out of ring's PKCS#8 documents (ring gives no other
+/// way to export them).
+fn find_after(der: &[u8], prefix: &[u8], len: usize) -> Option<Zeroizing<Vec<u8>>> {
     let at = der.windows(prefix.len()).position(|w| w == prefix)? + prefix.len();
-    der.get(at..at + len).map(<[u8]>::to_vec)
+    der.get(at..at + len)
+        .map(|bytes| Zeroizing::new(bytes.to_vec()))
 }
 
 impl PrivateKey {
@@ -103,12 +144,10 @@ impl PrivateKey {
                 .ok_or(CryptoError::Random)?;
             let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
                 .map_err(|_| CryptoError::Random)?;
-            let batch = batch_signer(algorithm, &scalar, &pair.public_key().as_ref()[1..])?;
             return Ok(PrivateKey::Ecdsa {
                 algorithm,
                 pair,
                 scalar,
-                batch,
             });
         }
         if algorithm == Algorithm::ED25519 {
@@ -116,9 +155,9 @@ impl PrivateKey {
             // The seed is the OCTET STRING inside the privateKey OCTET STRING.
             let seed = find_after(pkcs8.as_ref(), &[0x04, 0x22, 0x04, 0x20], 32)
                 .ok_or(CryptoError::Random)?;
-            let mut s = [0u8; 32];
+            let mut s = Zeroizing::new([0u8; 32]);
             s.copy_from_slice(&seed);
-            return PrivateKey::ed25519_from_seed(s);
+            return PrivateKey::ed25519_from_seed(*s);
         }
         Err(CryptoError::CannotGenerate(algorithm))
     }
@@ -144,21 +183,23 @@ impl PrivateKey {
             &SystemRandom::new(),
         )
         .map_err(|e| bad(&e.to_string()))?;
-        let batch = batch_signer(algorithm, scalar, public_key)?;
         Ok(PrivateKey::Ecdsa {
             algorithm,
             pair,
-            scalar: scalar.to_vec(),
-            batch,
+            scalar: Zeroizing::new(scalar.to_vec()),
         })
     }
 
+    /// An Ed25519 key from its seed. The seed is taken by value and kept
+    /// in a wiped-on-drop buffer; the caller's copy is its own to wipe.
     pub fn ed25519_from_seed(seed: [u8; 32]) -> Result<PrivateKey, CryptoError> {
-        let pair =
-            Ed25519KeyPair::from_seed_unchecked(&seed).map_err(|e| CryptoError::BadPrivateKey {
+        let seed = Zeroizing::new(seed);
+        let pair = Ed25519KeyPair::from_seed_unchecked(&*seed).map_err(|e| {
+            CryptoError::BadPrivateKey {
                 algorithm: Algorithm::ED25519,
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(PrivateKey::Ed25519 { pair, seed })
     }
 
@@ -170,7 +211,8 @@ impl PrivateKey {
             return Err(CryptoError::CannotSign(algorithm));
         }
         // RSAPrivateKey (RFC 8017 appendix A.1.2), the DER ring reads.
-        let int = |v: &[u8]| {
+        // Every buffer here holds private key material: wiped on drop.
+        let int = |v: &[u8]| -> Zeroizing<Vec<u8>> {
             let trimmed: &[u8] = {
                 let skip = v
                     .iter()
@@ -180,28 +222,33 @@ impl PrivateKey {
                 &v[skip..]
             };
             if trimmed.first().is_some_and(|&b| b & 0x80 != 0) {
-                der(0x02, &[&[0u8][..], trimmed].concat())
+                let padded = Zeroizing::new([&[0u8][..], trimmed].concat());
+                Zeroizing::new(der(0x02, &padded))
             } else {
-                der(0x02, trimmed)
+                Zeroizing::new(der(0x02, trimmed))
             }
         };
-        let body = [
-            vec![0x02, 0x01, 0x00],
-            int(&c.modulus),
-            int(&c.public_exponent),
-            int(&c.private_exponent),
-            int(&c.prime1),
-            int(&c.prime2),
-            int(&c.exponent1),
-            int(&c.exponent2),
-            int(&c.coefficient),
-        ]
-        .concat();
-        let pair =
-            RsaKeyPair::from_der(&der_seq(&body)).map_err(|e| CryptoError::BadPrivateKey {
-                algorithm,
-                reason: e.to_string(),
-            })?;
+        let body: Zeroizing<Vec<u8>> = Zeroizing::new(
+            [
+                Zeroizing::new(vec![0x02, 0x01, 0x00]),
+                int(&c.modulus),
+                int(&c.public_exponent),
+                int(&c.private_exponent),
+                int(&c.prime1),
+                int(&c.prime2),
+                int(&c.exponent1),
+                int(&c.exponent2),
+                int(&c.coefficient),
+            ]
+            .iter()
+            .flat_map(|part| part.iter().copied())
+            .collect(),
+        );
+        let document = Zeroizing::new(der_seq(&body));
+        let pair = RsaKeyPair::from_der(&document).map_err(|e| CryptoError::BadPrivateKey {
+            algorithm,
+            reason: e.to_string(),
+        })?;
         Ok(PrivateKey::Rsa {
             algorithm,
             pair: Box::new(pair),
@@ -228,15 +275,9 @@ impl PrivateKey {
         }
     }
 
-    /// Signs `data` (hashing it with the algorithm's digest).
+    /// Signs `data` (hashing it with the algorithm's digest), with ring.
     pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match self {
-            PrivateKey::Ecdsa {
-                batch: Some(batch), ..
-            } => batch
-                .sign_batch(&[data])
-                .and_then(|s| s.first().map(|s| s.to_vec()))
-                .ok_or(CryptoError::SigningFailed),
             PrivateKey::Ecdsa { pair, .. } => pair
                 .sign(&SystemRandom::new(), data)
                 .map(|s| s.as_ref().to_vec())
@@ -257,41 +298,6 @@ impl PrivateKey {
             }
         }
     }
-}
-
-impl PrivateKey {
-    /// Signs every message, in order. ECDSAP256SHA256 keys sign them as one
-    /// batch (see [`super::p256_sign`]), much faster than one by one.
-    pub fn sign_many(&self, messages: &[&[u8]]) -> Result<Vec<Vec<u8>>, CryptoError> {
-        match self {
-            PrivateKey::Ecdsa {
-                batch: Some(batch), ..
-            } => batch
-                .sign_batch(messages)
-                .map(|signatures| signatures.iter().map(|s| s.to_vec()).collect())
-                .ok_or(CryptoError::SigningFailed),
-            _ => messages.iter().map(|m| self.sign(m)).collect(),
-        }
-    }
-}
-
-/// The batch signer for a P-256 key; `None` for other algorithms.
-fn batch_signer(
-    algorithm: Algorithm,
-    scalar: &[u8],
-    public_key: &[u8],
-) -> Result<Option<Box<P256SigningKey>>, CryptoError> {
-    if algorithm != Algorithm::ECDSAP256SHA256 {
-        return Ok(None);
-    }
-    // ring has accepted the pair already, so a refusal here is a bug in
-    // one of the two; report it rather than sign with a mismatched key.
-    P256SigningKey::new(scalar, public_key)
-        .map(|k| Some(Box::new(k)))
-        .ok_or_else(|| CryptoError::BadPrivateKey {
-            algorithm,
-            reason: "the private scalar does not give the public key".into(),
-        })
 }
 
 /// RFC 3110 §2 public key encoding.
@@ -503,7 +509,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            PrivateKey::ed25519_from_seed(*seed).unwrap().public_key(),
+            PrivateKey::ed25519_from_seed(**seed).unwrap().public_key(),
             key.public_key()
         );
     }
@@ -547,6 +553,84 @@ mod tests {
         }
         assert!(VerifyingKey::new(Algorithm(3), &[1, 2, 3]).is_none());
         assert!(VerifyingKey::for_checks(Algorithm(3), &[1, 2, 3], 1000).is_none());
+    }
+
+    /// Every way the secret could show in text: base64 (as in `.private`
+    /// files), hex, and the byte list `{:?}` of a slice prints.
+    fn secret_renderings(secret: &[u8]) -> [String; 4] {
+        use data_encoding::{BASE64, HEXLOWER, HEXUPPER};
+        [
+            BASE64.encode(secret),
+            HEXLOWER.encode(secret),
+            HEXUPPER.encode(secret),
+            format!("{secret:?}"),
+        ]
+    }
+
+    #[test]
+    fn debug_never_shows_private_key_material() {
+        for alg in [
+            Algorithm::ECDSAP256SHA256,
+            Algorithm::ECDSAP384SHA384,
+            Algorithm::ED25519,
+        ] {
+            let key = PrivateKey::generate(alg).unwrap();
+            let secret: Vec<u8> = match &key {
+                PrivateKey::Ecdsa { scalar, .. } => scalar.to_vec(),
+                PrivateKey::Ed25519 { seed, .. } => seed.to_vec(),
+                PrivateKey::Rsa { .. } => unreachable!("ring generates no RSA keys"),
+            };
+            let owner = crate::Name::parse_absolute("example.").unwrap();
+            let full = crate::keys::Key {
+                owner,
+                ttl: None,
+                flags: 257,
+                algorithm: alg,
+                public_key: key.public_key(),
+                timing: Default::default(),
+                private: Some(key),
+            };
+            for shown in [format!("{full:?}"), format!("{full:#?}")] {
+                for secret in secret_renderings(&secret) {
+                    assert!(!shown.contains(&secret), "{alg}: {shown}");
+                }
+            }
+        }
+        // RSA keys are imported, never generated: the components' Debug is
+        // what a key's Debug would reach.
+        let private_exponent = vec![0x5a; 256];
+        let prime1 = vec![0xa7; 128];
+        let components = RsaComponents {
+            modulus: vec![0xc1; 256],
+            public_exponent: vec![1, 0, 1],
+            private_exponent: private_exponent.clone(),
+            prime1: prime1.clone(),
+            prime2: vec![0xb3; 128],
+            exponent1: vec![0xd4; 128],
+            exponent2: vec![0xe5; 128],
+            coefficient: vec![0xf6; 128],
+        };
+        let shown = format!("{components:?} {components:#?}");
+        for secret in [private_exponent, prime1] {
+            for secret in secret_renderings(&secret) {
+                assert!(!shown.contains(&secret), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn ecdsa_signatures_are_randomized_and_verify() {
+        // ring's ECDSA nonces are random: no two signatures are alike, and
+        // a test must verify them rather than compare bytes.
+        for alg in [Algorithm::ECDSAP256SHA256, Algorithm::ECDSAP384SHA384] {
+            let key = PrivateKey::generate(alg).unwrap();
+            let first = key.sign(b"data").unwrap();
+            let second = key.sign(b"data").unwrap();
+            assert_ne!(first, second, "{alg}");
+            for sig in [first, second] {
+                assert!(verify(alg, &key.public_key(), b"data", &sig), "{alg}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@
 pub mod bind;
 pub mod crypto;
 pub mod ds;
-pub mod p256_sign;
 pub mod p256_table;
 
 use crate::algorithm::Algorithm;
@@ -127,14 +126,6 @@ impl Key {
     pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.private {
             Some(p) => p.sign(data),
-            None => Err(CryptoError::CannotSign(self.algorithm)),
-        }
-    }
-
-    /// Signs every message, in order (see [`PrivateKey::sign_many`]).
-    pub fn sign_many(&self, messages: &[&[u8]]) -> Result<Vec<Vec<u8>>, CryptoError> {
-        match &self.private {
-            Some(p) => p.sign_many(messages),
             None => Err(CryptoError::CannotSign(self.algorithm)),
         }
     }

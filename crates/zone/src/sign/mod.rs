@@ -24,13 +24,13 @@
 //! TTLs: RRSIG TTL = the RRset's TTL; NSEC/NSEC3 TTL = min(SOA TTL, SOA
 //! MINIMUM) (RFC 9077).
 //!
-//! Signing runs on all cores (rayon), in batches of RRsets: ECDSAP256SHA256
-//! keys sign a batch at once ([`crate::keys::p256_sign`]), the other
-//! algorithms one signature at a time with ring. The output is in zone
-//! order and is the same for the same inputs and times: P-256 nonces are
-//! derived from the key and the data, and Ed25519 and RSA signatures are
-//! deterministic by design. ECDSAP384SHA384 signatures (ring) use fresh
-//! random nonces and differ from run to run.
+//! Signing runs on all cores (rayon), in batches of RRsets, each batch
+//! filling its own slots of the output. Every signature is made by ring
+//! ([`crate::keys::crypto`]); dnslab has no curve arithmetic of its own on
+//! this path. The output is in zone order. Ed25519 and RSA signatures are
+//! deterministic, so the same inputs and times give the same zone; ECDSA
+//! signatures (ring) use fresh random nonces and differ from run to run,
+//! so tests compare them by verifying, never byte for byte.
 //!
 //! # Limitations
 //! Keys must be for the zone's apex. RSA keys can sign when imported (ring
@@ -288,73 +288,42 @@ fn interleave(records: Vec<Record>, jobs: &[Job<'_>], signatures: Vec<Record>) -
     out
 }
 
-/// RRSIGs made together: enough for the P-256 batch signer's shared
-/// inversions to cost little per signature (8 µs a signature at 64, 7.8 at
-/// 256), few enough to keep every core busy until the end.
+/// RRsets signed by one rayon task: large enough that scheduling costs
+/// nothing beside the signatures (tens of microseconds each), small enough
+/// to keep every core busy until the end.
 const BATCH: usize = 256;
 
-/// Makes the RRSIG of each job, in order; each key signs its jobs of the
-/// batch in one call.
+/// Makes the RRSIG of each job, in order.
 fn sign_batch(
     records: &[Record],
     jobs: &[Job<'_>],
     config: &SignConfig,
     signer_wire: &[u8],
 ) -> Result<Vec<Record>, SignError> {
-    let mut headers = Vec::with_capacity(jobs.len());
-    let mut signed_data = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let rrset = &records[job.start..job.end];
-        let first = &rrset[0];
-        let labels = rrsig::labels_field(&first.owner);
-        let header = rrsig::header(
-            first.rtype,
-            job.key.algorithm.0,
-            labels,
-            first.ttl,
-            config.expiration as u32,
-            config.inception as u32,
-            job.tag,
-            signer_wire,
-        );
-        let mut data = Vec::with_capacity(256);
-        rrsig::signed_data(&header, rrset, labels, first.ttl, &mut data);
-        headers.push(header);
-        signed_data.push(data);
-    }
-    let mut signatures: Vec<Option<Vec<u8>>> = vec![None; jobs.len()];
-    for i in 0..jobs.len() {
-        if signatures[i].is_some() {
-            continue;
-        }
-        let key = jobs[i].key;
-        let members: Vec<usize> = (i..jobs.len())
-            .filter(|&j| signatures[j].is_none() && std::ptr::eq(jobs[j].key, key))
-            .collect();
-        let messages: Vec<&[u8]> = members.iter().map(|&j| signed_data[j].as_slice()).collect();
-        let failed = |source| SignError::Crypto {
-            tag: jobs[i].tag,
-            source,
-        };
-        let made = key.sign_many(&messages).map_err(failed)?;
-        if made.len() != members.len() {
-            return Err(failed(CryptoError::SigningFailed));
-        }
-        for (j, signature) in members.into_iter().zip(made) {
-            signatures[j] = Some(signature);
-        }
-    }
+    let mut signed_data = Vec::with_capacity(256);
     jobs.iter()
-        .zip(headers)
-        .zip(signatures)
-        .map(|((job, header), signature)| {
-            // Every key returns one signature a message; anything else is
-            // a bug to report, not an RRSIG to write without a signature.
-            let signature = signature.ok_or(SignError::Crypto {
-                tag: job.tag,
-                source: CryptoError::SigningFailed,
-            })?;
-            let first = &records[job.start];
+        .map(|job| {
+            let rrset = &records[job.start..job.end];
+            let first = &rrset[0];
+            let labels = rrsig::labels_field(&first.owner);
+            let header = rrsig::header(
+                first.rtype,
+                job.key.algorithm.0,
+                labels,
+                first.ttl,
+                config.expiration as u32,
+                config.inception as u32,
+                job.tag,
+                signer_wire,
+            );
+            rrsig::signed_data(&header, rrset, labels, first.ttl, &mut signed_data);
+            let signature = job
+                .key
+                .sign(&signed_data)
+                .map_err(|source| SignError::Crypto {
+                    tag: job.tag,
+                    source,
+                })?;
             // Exactly sized: the zone keeps hundreds of thousands of these,
             // and shrinking a larger buffer would leave its tail as a hole.
             let mut rdata = Vec::with_capacity(header.len() + signature.len());

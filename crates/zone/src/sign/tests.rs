@@ -245,7 +245,7 @@ fn resigning_strips_old_output_and_is_stable() {
 /// Enough RRsets for several signing batches, so that a signature put in
 /// the wrong slot or lost at a batch boundary shows.
 #[test]
-fn p256_zones_span_batches_and_sign_reproducibly() {
+fn p256_zones_span_batches_and_resign_to_the_same_records() {
     let mut text = String::from(ZONE);
     for i in 0..400 {
         text.push_str(&format!(
@@ -268,9 +268,27 @@ fn p256_zones_span_batches_and_sign_reproducibly() {
     );
     let seen = check_signatures(&first.zone, &keys);
     assert_eq!(seen.len(), first.signatures);
-    // P-256 nonces come from the key and the data: same inputs, same zone.
+    // ring's ECDSA nonces are random: signing again gives the same records
+    // and RRSIG headers, different signatures, each of which verifies.
     let second = sign_zone(&apex(), records, &keys, &config).unwrap();
-    assert_eq!(first.zone.records, second.zone.records);
+    assert_eq!(check_signatures(&second.zone, &keys), seen);
+    let without_signatures = |zone: &Zone| -> Vec<Record> {
+        zone.records
+            .iter()
+            .map(|r| match Rrsig::parse(&r.rdata) {
+                Some(rrsig) if r.rtype == Rtype::RRSIG => Record {
+                    rdata: rrsig.header.into(),
+                    ..r.clone()
+                },
+                _ => r.clone(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_signatures(&first.zone),
+        without_signatures(&second.zone)
+    );
+    assert_ne!(first.zone.records, second.zone.records, "fresh nonces");
 }
 
 #[test]
