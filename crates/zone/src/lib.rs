@@ -29,6 +29,7 @@ pub mod rdata;
 pub mod record;
 pub mod rtype;
 pub mod sign;
+pub mod validate;
 pub mod verify;
 pub mod writer;
 pub mod zone;

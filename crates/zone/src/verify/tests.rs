@@ -1,7 +1,6 @@
 //! One test per check, on zones signed here with ring keys (the peer-tool
 //! tests are in `tests/verify_tampering.rs`).
 
-use super::rrsig::signed_data;
 use super::*;
 use crate::algorithm::Algorithm;
 use crate::keys::crypto::PrivateKey;
@@ -9,6 +8,7 @@ use crate::name::Name;
 use crate::parser::{ParseOptions, parse_bytes};
 use crate::rdata::{encode_type_bitmap, view};
 use crate::record::Record;
+use crate::sign::rrsig::signed_data;
 use crate::zone::{NameKind, is_signed_rrset};
 
 const NOW: i64 = 1_800_000_000;
@@ -93,11 +93,14 @@ fn sign_with(rrset: &[Record], key: &Key, plan: &Plan) -> Record {
     rdata.extend_from_slice(&key.tag().to_be_bytes());
     rdata.extend_from_slice(plan.signer.as_wire());
     let mut buf = Vec::new();
-    assert!(signed_data(
+    let unsigned = view::Rrsig::parse(&rdata).unwrap();
+    signed_data(
+        unsigned.header,
         rrset,
-        &view::Rrsig::parse(&rdata).unwrap(),
-        &mut buf
-    ));
+        unsigned.labels,
+        unsigned.original_ttl,
+        &mut buf,
+    );
     rdata.extend_from_slice(&key.private.sign(&buf).unwrap());
     Record::new(first.owner.clone(), Rtype::RRSIG, first.ttl, rdata)
 }
