@@ -15,6 +15,7 @@
 //!
 //! Every decision comes with a reason, logged for the instructor.
 
+use dnslab_probe::{ProbeError, ProbeOptions};
 use dnslab_zone::keys::crypto;
 use dnslab_zone::keys::ds::{DigestType, digest};
 use dnslab_zone::rdata::time::serial_lt;
@@ -202,69 +203,22 @@ pub fn evaluate(
     CdsDecision::Accept(new_ds)
 }
 
-/// One query to the child's server, over UDP and again over TCP when the
-/// answer is truncated (DNSKEY sets with signatures often are).
-fn ask(addr: std::net::SocketAddr, zone: &Name, rtype: Rtype) -> Result<Vec<Record>, String> {
-    use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
-    use hickory_proto::rr::{Name as HName, RecordType};
-    use std::io::{Read, Write};
-    use std::time::Duration;
-    let name = HName::from_ascii(zone.to_string()).map_err(|e| e.to_string())?;
-    let mut msg = Message::new(rand_id(), MessageType::Query, OpCode::Query);
-    msg.add_query(Query::query(name, RecordType::from(rtype.0)));
-    let mut edns = Edns::new();
-    edns.set_max_payload(1232);
-    edns.set_dnssec_ok(true);
-    msg.set_edns(edns);
-    let wire = msg.to_vec().map_err(|e| e.to_string())?;
-    let timeout = Duration::from_secs(2);
-    let (addr, _) = dnslab_lab::reach::route(addr, None);
-    let socket = std::net::UdpSocket::bind(if addr.is_ipv4() {
-        "127.0.0.1:0"
-    } else {
-        "[::1]:0"
-    })
-    .map_err(|e| e.to_string())?;
-    socket
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    socket.send_to(&wire, addr).map_err(|e| e.to_string())?;
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = socket
-        .recv_from(&mut buf)
-        .map_err(|e| format!("no answer from {addr}: {e}"))?;
-    let mut reply = Message::from_vec(&buf[..n]).map_err(|e| e.to_string())?;
-    if reply.metadata.truncation {
-        let mut tcp =
-            std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
-        tcp.set_read_timeout(Some(timeout))
-            .map_err(|e| e.to_string())?;
-        let mut framed = (wire.len() as u16).to_be_bytes().to_vec();
-        framed.extend_from_slice(&wire);
-        tcp.write_all(&framed).map_err(|e| e.to_string())?;
-        let mut len = [0u8; 2];
-        tcp.read_exact(&mut len).map_err(|e| e.to_string())?;
-        let mut data = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        tcp.read_exact(&mut data).map_err(|e| e.to_string())?;
-        reply = Message::from_vec(&data).map_err(|e| e.to_string())?;
-    }
-    Ok(reply
-        .answers
-        .iter()
-        .filter_map(|r| dnslab_zone::hickory::from_hickory(r).ok())
-        .collect())
-}
-
-fn rand_id() -> u16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    (nanos ^ (nanos >> 16)) as u16
+/// One query to the child's server, through the shared client
+/// ([`dnslab_probe::client`]): a random id, the reply's id, question and
+/// source checked (a spoofed CDS set must not move the DS), bounded
+/// retries, TCP when the answer is truncated (DNSKEY sets with signatures
+/// often are).
+fn ask(addr: std::net::SocketAddr, zone: &Name, rtype: Rtype) -> Result<Vec<Record>, ProbeError> {
+    let opts = ProbeOptions {
+        timeout: std::time::Duration::from_secs(2),
+        attempts: 2,
+        ..ProbeOptions::default()
+    };
+    Ok(dnslab_probe::blocking::query(addr, zone, rtype, &opts)?.answer)
 }
 
 /// Asks the child's server for its DNSKEY, CDS and CDNSKEY RRsets.
-pub fn fetch(addr: std::net::SocketAddr, zone: &Name) -> Result<ChildKeys, String> {
+pub fn fetch(addr: std::net::SocketAddr, zone: &Name) -> Result<ChildKeys, ProbeError> {
     let mut keys = ChildKeys::default();
     for rtype in [Rtype::DNSKEY, Rtype::CDS, Rtype::CDNSKEY] {
         for r in ask(addr, zone, rtype)? {

@@ -583,11 +583,11 @@ fn silent_resolvers(resolvers: &[(String, std::net::SocketAddr)]) -> Vec<String>
 /// Records every trainee zone's keys, DS and signatures every
 /// `timeline_interval` into `<state>/timeline/<trainee>.jsonl`, for
 /// `dnslab timeline` and the rollover checks
-/// ([`dnslab_grader::timeline`]).
+/// ([`dnslab_probe::timeline`]).
 pub(crate) async fn record_timelines(plan: LabPlan, state: StateDir) {
-    use dnslab_grader::timeline::{self, Recorder, SnapshotTarget};
+    use dnslab_probe::timeline::{self, Recorder, SnapshotTarget};
     let every = Duration::from_secs(u64::from(plan.timers.timeline_interval()));
-    let opts = dnslab_grader::probe::ProbeOptions {
+    let opts = dnslab_probe::ProbeOptions {
         timeout: Duration::from_millis(800),
         attempts: 2,
         ..Default::default()

@@ -1,91 +1,138 @@
-//! Health probes: one SOA query over UDP, with a short timeout.
+//! Health probes: one question, one attempt with a short timeout, through
+//! the shared DNS client ([`dnslab_probe::client`], on the calling thread
+//! via [`dnslab_probe::blocking`]), so a reply counts only with the
+//! query's random id, its question and from the address asked.
 
-use std::net::{SocketAddr, UdpSocket};
+use dnslab_probe::{ProbeError, ProbeOptions, Response, Section, blocking};
+use dnslab_zone::{Name, Rtype};
+use std::net::SocketAddr;
 use std::time::Duration;
 
-/// A query for `apex` SOA, without EDNS, RD clear.
-fn soa_query(id: u16, apex: &dnslab_zone::Name) -> Vec<u8> {
-    soa_query_with(id, apex, false)
+/// One attempt, no EDNS: a health probe asks whether a server answers,
+/// not how well it does DNSSEC.
+fn health_options(timeout: Duration, recursion_desired: bool) -> ProbeOptions {
+    ProbeOptions {
+        timeout,
+        attempts: 1,
+        edns: false,
+        dnssec_ok: false,
+        recursion_desired,
+        ..ProbeOptions::default()
+    }
 }
 
-fn soa_query_with(id: u16, apex: &dnslab_zone::Name, recursion_desired: bool) -> Vec<u8> {
-    let mut q = Vec::with_capacity(32);
-    q.extend_from_slice(&id.to_be_bytes());
-    q.extend_from_slice(&[u8::from(recursion_desired), 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-    q.extend_from_slice(apex.as_wire());
-    q.extend_from_slice(&[0, 6, 0, 1]);
-    q
-}
-
-/// Sends `query` to `addr` (through [`dnslab_lab::reach`]) from a loopback
-/// socket of the same family and returns the reply: the first datagram
-/// from `addr` within `timeout`, if it is a DNS header or more with the
-/// query's ID.
-fn exchange(addr: SocketAddr, query: &[u8], timeout: Duration) -> Option<Vec<u8>> {
-    let (addr, _) = dnslab_lab::reach::route(addr, None);
-    let bind: SocketAddr = if addr.is_ipv4() {
-        ([127, 0, 0, 1], 0).into()
-    } else {
-        (std::net::Ipv6Addr::LOCALHOST, 0).into()
-    };
-    let socket = UdpSocket::bind(bind).ok()?;
-    socket.set_read_timeout(Some(timeout)).ok()?;
-    socket.send_to(query, addr).ok()?;
-    let mut buf = [0u8; 4096];
-    let (n, from) = socket.recv_from(&mut buf).ok()?;
-    let reply = buf.get(..n)?;
-    (from == addr && n >= 12 && reply[..2] == query[..2]).then(|| reply.to_vec())
+fn soa(addr: SocketAddr, apex: &Name, timeout: Duration) -> Result<Response, ProbeError> {
+    blocking::query(addr, apex, Rtype::SOA, &health_options(timeout, false))
 }
 
 /// Whether an authoritative server at `addr` answers an SOA query for
 /// `apex` with NOERROR and AA within `timeout`.
-pub fn answers_soa(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
-    let id = (std::process::id() as u16) ^ 0x5a5a;
-    exchange(addr, &soa_query(id, apex), timeout).is_some_and(|reply| {
-        let aa = reply[2] & 0x04 != 0;
-        let rcode = reply[3] & 0x0f;
-        aa && rcode == 0
-    })
+pub fn answers_soa(addr: SocketAddr, apex: &Name, timeout: Duration) -> bool {
+    soa(addr, apex, timeout).is_ok_and(|reply| reply.aa && reply.rcode == 0)
 }
 
 /// Whether a resolver at `addr` answers a recursive query for the root
 /// SOA with NOERROR (which needs the whole lab behind it).
 pub fn answers_recursive(addr: SocketAddr, timeout: Duration) -> bool {
-    let id = (std::process::id() as u16) ^ 0x3c3c;
-    let query = soa_query_with(id, &dnslab_zone::Name::root(), true);
-    exchange(addr, &query, timeout).is_some_and(|reply| reply[3] & 0x0f == 0)
+    blocking::query(
+        addr,
+        &Name::root(),
+        Rtype::SOA,
+        &health_options(timeout, true),
+    )
+    .is_ok_and(|reply| reply.rcode == 0)
 }
 
 /// Whether anything answers an SOA query for `apex` at `addr` (any
-/// response code): the server runs, even if its zone did not load.
-pub fn answers_at_all(addr: SocketAddr, apex: &dnslab_zone::Name, timeout: Duration) -> bool {
-    let id = (std::process::id() as u16) ^ 0x1e1e;
-    exchange(addr, &soa_query(id, apex), timeout).is_some()
+/// response code, even a reply the client cannot use): the server runs,
+/// even if its zone did not load.
+pub fn answers_at_all(addr: SocketAddr, apex: &Name, timeout: Duration) -> bool {
+    match soa(addr, apex, timeout) {
+        Ok(_) => true,
+        // Something with the query's id came back from the server.
+        Err(ProbeError::Malformed { .. } | ProbeError::Mismatch { .. }) => true,
+        Err(_) => false,
+    }
 }
 
 /// The DS records (RDATA in wire form, sorted) for `zone` that the
 /// parent's server at `addr` serves now (empty for NODATA); `None` when it
 /// does not answer.
-pub fn served_ds(
-    addr: SocketAddr,
-    zone: &dnslab_zone::Name,
-    timeout: Duration,
-) -> Option<Vec<Vec<u8>>> {
-    use hickory_proto::op::{Message, MessageType, OpCode, Query};
-    use hickory_proto::rr::{Name as HName, RecordType};
-    use hickory_proto::serialize::binary::BinEncodable;
-    let name = HName::from_ascii(zone.to_string()).ok()?;
-    let id = (std::process::id() as u16) ^ 0x0d50;
-    let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
-    msg.add_query(Query::query(name, RecordType::DS));
-    let wire = msg.to_vec().ok()?;
-    let reply = Message::from_vec(&exchange(addr, &wire, timeout)?).ok()?;
+pub fn served_ds(addr: SocketAddr, zone: &Name, timeout: Duration) -> Option<Vec<Vec<u8>>> {
+    let reply = blocking::query(addr, zone, Rtype::DS, &health_options(timeout, false)).ok()?;
     let mut ds: Vec<Vec<u8>> = reply
-        .answers
-        .iter()
-        .filter(|r| r.record_type() == RecordType::DS)
-        .filter_map(|r| r.data.to_bytes().ok())
+        .rrset(Section::Answer, zone, Rtype::DS)
+        .into_iter()
+        .map(|r| r.rdata.to_vec())
         .collect();
     ds.sort();
     Some(ds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server on 127.140.0.1 that answers every query with `reply(query)`.
+    fn serve_once(
+        port_socket: std::net::UdpSocket,
+        reply: impl FnOnce(&[u8]) -> Vec<u8> + Send + 'static,
+    ) -> std::thread::JoinHandle<()> {
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            if let Ok((n, from)) = port_socket.recv_from(&mut buf) {
+                let _ = port_socket.send_to(&reply(&buf[..n]), from);
+            }
+        })
+    }
+
+    fn server() -> (std::net::UdpSocket, SocketAddr) {
+        let socket = std::net::UdpSocket::bind("127.140.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        (socket, addr)
+    }
+
+    /// The query itself with QR, AA and `rcode` set: a minimal answer.
+    fn answer(query: &[u8], rcode: u8) -> Vec<u8> {
+        let mut r = query.to_vec();
+        r[2] |= 0x84;
+        r[3] = (r[3] & 0xf0) | rcode;
+        r
+    }
+
+    #[test]
+    fn an_authoritative_answer_is_healthy() {
+        let (socket, addr) = server();
+        let t = serve_once(socket, |q| answer(q, 0));
+        assert!(answers_soa(addr, &Name::root(), Duration::from_secs(2)));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_refusal_is_not_healthy_but_the_server_runs() {
+        let (socket, addr) = server();
+        let t = serve_once(socket, |q| answer(q, 5));
+        assert!(!answers_soa(addr, &Name::root(), Duration::from_secs(2)));
+        t.join().unwrap();
+        let (socket, addr) = server();
+        let t = serve_once(socket, |q| answer(q, 5));
+        assert!(answers_at_all(addr, &Name::root(), Duration::from_secs(2)));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_reply_with_another_id_is_not_an_answer() {
+        let (socket, addr) = server();
+        let t = serve_once(socket, |q| {
+            let mut r = answer(q, 0);
+            r[0] ^= 0xff;
+            r
+        });
+        assert!(!answers_soa(
+            addr,
+            &Name::root(),
+            Duration::from_millis(300)
+        ));
+        t.join().unwrap();
+    }
 }

@@ -55,8 +55,8 @@
 //! down or serves a broken file is the trainee's to fix, not a lab
 //! failure: that is graded.
 
-use dnslab_grader::served::{LoadError, load_error, served_file};
 use dnslab_lab::{LabPlan, Role, StateDir};
+use dnslab_probe::served::{LoadError, load_error, served_file};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

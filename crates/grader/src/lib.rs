@@ -16,13 +16,14 @@ pub mod denial;
 pub mod grade;
 pub mod lab_sync;
 pub mod outcome;
-pub mod probe;
+/// The DNS client, shared with the backends ([`dnslab_probe::client`]).
+pub use dnslab_probe::client as probe;
 pub mod report;
 pub mod resolver_checks;
 pub mod rollover_checks;
 pub mod rrset;
 pub mod scenario_test;
-pub mod served;
+pub use dnslab_probe::served;
 pub mod shipped;
 pub mod timeline;
 pub mod verdict;

@@ -1,5 +1,7 @@
 //! Rollover timelines: snapshots of a trainee zone's keys recorded while
-//! the lab runs ([`snapshot`], [`file`]), evaluated for the moments a
+//! the lab runs ([`snapshot`], [`file`]: the recorder is
+//! [`dnslab_probe::timeline`]'s, shared with the lab's supervisor, and is
+//! re-exported here), evaluated for the moments a
 //! validating resolver could have failed ([`evaluate`]), and read as key
 //! states and a rollover method ([`states`]). A trainee's timeline holds
 //! all their exercises; a rollover exercise is judged from the start
@@ -7,23 +9,18 @@
 //! both aside ([`archive`]).
 
 pub mod evaluate;
-pub mod file;
-pub mod snapshot;
+pub use dnslab_probe::timeline::{file, snapshot};
 pub mod start;
 pub mod states;
 
 #[cfg(test)]
 mod tests;
 
+pub use dnslab_probe::timeline::path;
 pub use evaluate::{Evaluation, Violation, evaluate, evaluate_since};
 pub use file::{Recorder, Timeline, TimelineError};
 pub use snapshot::{ServerView, Snapshot, SnapshotTarget};
 pub use start::{ExerciseStarts, archive};
-
-/// The timeline file of a trainee in a state directory.
-pub fn path(state: &dnslab_lab::StateDir, trainee: &str) -> std::path::PathBuf {
-    state.join("timeline").join(format!("{trainee}.jsonl"))
-}
 
 /// `dnslab timeline`'s text: the changes of the view, the key states, the
 /// rollover method and the verdict.

@@ -4,7 +4,9 @@
 //! address in 127.141.0.0/16 (loopback only), so tests can run in
 //! parallel and never send a packet off the machine.
 
-use dnslab_grader::probe::{self, ProbeError, ProbeOptions, Section, Transport, Truncation};
+use dnslab_probe::client::{
+    self as probe, ProbeError, ProbeOptions, Section, Transport, Truncation,
+};
 use dnslab_zone::hickory::to_hickory;
 use dnslab_zone::parser::{ParseOptions, parse_bytes};
 use dnslab_zone::{Name, Record, Rtype};

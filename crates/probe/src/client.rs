@@ -1,4 +1,4 @@
-//! The grader's DNS client: one query to one server, and zone transfers.
+//! dnslab's DNS client: one query to one server, and zone transfers.
 //!
 //! # Background
 //!
@@ -8,7 +8,9 @@
 //! TCP stream that stops half-way. A general-purpose resolver library
 //! hides most of that behind "no answer"; the grader must instead say
 //! *what* went wrong, in a sentence a trainee understands, and it must
-//! never hang or panic while doing so. Hence this small client:
+//! never hang or panic while doing so. The lab's health probes and the
+//! TLDs' CDS scanner ask the same servers, and a spoofed CDS answer must
+//! not move a DS, so they use this client too. Hence this small client:
 //!
 //! - every wait is bounded ([`ProbeOptions::timeout`] per attempt, a
 //!   bounded number of UDP [`ProbeOptions::attempts`], an overall deadline
@@ -23,13 +25,13 @@
 //! # Usage
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), dnslab_grader::probe::ProbeError> {
-//! use dnslab_grader::probe::{self, ProbeOptions, Section};
+//! # async fn demo() -> Result<(), dnslab_probe::client::ProbeError> {
+//! use dnslab_probe::client::{self, ProbeOptions, Section};
 //! use dnslab_zone::{Name, Rtype};
 //!
 //! let server = "127.53.10.7:53".parse().expect("literal address");
 //! let zone = Name::parse_absolute("trainee1.lab.").expect("literal name");
-//! let response = probe::query(server, &zone, Rtype::DNSKEY, &ProbeOptions::default()).await?;
+//! let response = client::query(server, &zone, Rtype::DNSKEY, &ProbeOptions::default()).await?;
 //! let keys = response.rrset(Section::Answer, &zone, Rtype::DNSKEY);
 //! let sigs = response.rrsigs_for(Section::Answer, &zone, Rtype::DNSKEY);
 //! # let _ = (keys, sigs);

@@ -6,7 +6,7 @@
 //! that a timeline file can be read by a person and parsed back by the
 //! zone parser.
 
-use crate::probe::{self, ProbeOptions, Section};
+use crate::client::{self as probe, ProbeOptions, Section};
 use dnslab_zone::parser::{ParseOptions, parse_bytes};
 use dnslab_zone::{Name, Record, Rtype};
 use serde::{Deserialize, Serialize};
