@@ -45,6 +45,10 @@ pub enum Command {
     /// Print a configuration for Knot's offline signer (kzonesign, keymgr)
     /// that signs a trainee's zone in their workspace.
     SignerConfig(SignerConfigArgs),
+    /// The classroom on the web beside the running lab: a portal per
+    /// trainee, a live board for the instructor (`dnslab web tokens`
+    /// prints the logins).
+    Web(WebArgs),
     /// DS records of trainee zones in their TLD.
     #[command(subcommand)]
     Ds(DsCommand),
@@ -383,6 +387,27 @@ pub struct ResolverConfigArgs {
     pub directory: String,
     #[command(flatten)]
     pub state: StateArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WebArgs {
+    #[command(subcommand)]
+    pub command: Option<WebCommand>,
+    /// Where the web listens (a LAN address only when asked).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The address trainees type, for the handout (default: http://LISTEN).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum WebCommand {
+    /// Print the instructor's and every trainee's login token.
+    Tokens,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

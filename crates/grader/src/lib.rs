@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod attempts;
 pub mod chain;
 pub mod chain_checks;
 pub mod checks;

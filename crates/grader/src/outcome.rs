@@ -3,10 +3,10 @@
 //! only read these types; the field names are the JSON format's
 //! (docs/grading.md).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one check went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The work does what the check asks.
@@ -33,7 +33,7 @@ impl Status {
 }
 
 /// Whether a failed check fails the exercise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// A failure fails the exercise.
@@ -44,17 +44,17 @@ pub enum Severity {
 }
 
 /// Advice for the users of each toolset; any may be absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolHints {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnslab: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ldns: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knot: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unbound: Option<String>,
 }
 
@@ -92,7 +92,7 @@ impl ToolHints {
 }
 
 /// The result of one check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// Stable id, e.g. `dnskey-signed-by-sep`.
     pub id: String,
@@ -109,17 +109,17 @@ pub struct CheckResult {
     /// What to do about it, in general terms; empty on pass.
     pub hint: String,
     /// The same for each toolset.
-    #[serde(skip_serializing_if = "ToolHints::is_empty")]
+    #[serde(default, skip_serializing_if = "ToolHints::is_empty")]
     pub tool_hints: ToolHints,
     /// The RFC section that makes it a rule, e.g. `RFC 4035 §5.3.1`.
     pub reference: String,
     /// Further lines of evidence (one per server, per RRset...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
 }
 
 /// One trainee's result for one exercise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GradeReport {
     pub trainee: String,
     /// The trainee's zone, e.g. `t07.tg.`.

@@ -23,9 +23,20 @@
 
 use crate::scenario::Step;
 
-/// The steps of rendered instructions, in order.
-pub fn steps_from_instructions(rendered: &str) -> Vec<Step> {
-    let mut steps = Vec::new();
+/// A piece of rendered instructions: running text, or a code block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph (or list item) of running text, its lines joined by
+    /// spaces.
+    Text(String),
+    /// The lines of a code block, each a command (or a `# comment`).
+    Code(Vec<String>),
+}
+
+/// The rendered instructions as paragraphs and code blocks, by the
+/// convention above: what `exercise show` prints, as the web shows it.
+pub fn blocks(rendered: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
     // The indentation of the last line of running text.
     let mut text_indent = 0usize;
     let mut previous_blank = true;
@@ -37,22 +48,46 @@ pub fn steps_from_instructions(rendered: &str) -> Vec<Step> {
         }
         let indent = line.len() - line.trim_start().len();
         let is_code = indent >= text_indent + 4 && (previous_blank || in_block);
-        previous_blank = false;
+        let starts_item = list_marker_width(line.trim_start()) > 0;
         if !is_code {
             in_block = false;
             // A list item's text continues at the column after its marker.
             text_indent = indent + list_marker_width(line.trim_start());
-            continue;
+            match blocks.last_mut() {
+                Some(Block::Text(text)) if !previous_blank && !starts_item => {
+                    text.push(' ');
+                    text.push_str(line.trim());
+                }
+                _ => blocks.push(Block::Text(line.trim().to_string())),
+            }
+        } else {
+            match blocks.last_mut() {
+                Some(Block::Code(lines)) if in_block => lines.push(line.trim().to_string()),
+                _ => blocks.push(Block::Code(vec![line.trim().to_string()])),
+            }
+            in_block = true;
         }
-        in_block = true;
-        let command = line.trim();
-        if command.starts_with('#') {
+        previous_blank = false;
+    }
+    blocks
+}
+
+/// The steps of rendered instructions, in order.
+pub fn steps_from_instructions(rendered: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for block in blocks(rendered) {
+        let Block::Code(lines) = block else {
             continue;
+        };
+        for command in lines {
+            if command.starts_with('#') {
+                continue;
+            }
+            steps.push(match wait_seconds(&command) {
+                Some(secs) => Step::Wait(secs),
+                None => Step::Run(command),
+            });
         }
-        steps.push(match wait_seconds(command) {
-            Some(secs) => Step::Wait(secs),
-            None => Step::Run(command.to_string()),
-        });
     }
     steps
 }
@@ -83,6 +118,21 @@ mod tests {
 
     fn run(s: &str) -> Step {
         Step::Run(s.to_string())
+    }
+
+    #[test]
+    fn blocks_are_paragraphs_items_and_code() {
+        let text = "Your zone\nis **a.ne.**.\n\n    mkdir -p keys\n    ls\n\n1. Publish:\n\n       dnslab x\n2. Wait\n   a while.\n";
+        assert_eq!(
+            blocks(text),
+            [
+                Block::Text("Your zone is **a.ne.**.".into()),
+                Block::Code(vec!["mkdir -p keys".into(), "ls".into()]),
+                Block::Text("1. Publish:".into()),
+                Block::Code(vec!["dnslab x".into()]),
+                Block::Text("2. Wait a while.".into()),
+            ]
+        );
     }
 
     #[test]

@@ -65,8 +65,11 @@ pub const KNOWN_ENTRIES: &[&str] = &[
     "ds",
     "cds.log",
     "docker.json",
-    // The grader: trainees' timelines and exercise starts.
+    // The grader: trainees' timelines and exercise starts; every grade.
     "timeline",
+    "grades",
+    // The classroom web: login tokens.
+    "web",
 ];
 
 /// Whether dnslab makes an entry of this name in a state directory: a

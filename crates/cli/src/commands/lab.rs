@@ -601,35 +601,50 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
 pub fn reset(args: &ResetArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = existing_lab(&args.state)?;
     let t = trainee(&plan, &args.trainee)?;
-    let attic = state.reset_trainee(&plan, &t.name)?;
+    for line in reset_trainee(&state, &plan, t)? {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Puts `t` back at the start (`dnslab reset`); returns what was done.
+pub(crate) fn reset_trainee(
+    state: &StateDir,
+    plan: &LabPlan,
+    t: &Trainee,
+) -> anyhow::Result<Vec<String>> {
+    let mut said = Vec::new();
+    let attic = state.reset_trainee(plan, &t.name)?;
     // On Docker the trainee's containers mount the workspace directory,
     // which reset replaced: they are made again.
-    if let Some(record) = docker::record::load(&state) {
+    if let Some(record) = docker::record::load(state) {
         let n = runtime()?.block_on(docker::lab::recreate_trainee(
-            &plan, &state, &record, &t.name,
+            plan, state, &record, &t.name,
         ))?;
-        println!("{}: {n} containers re-created on the new workspace", t.name);
+        said.push(format!(
+            "{}: {n} containers re-created on the new workspace",
+            t.name
+        ));
     }
     // Back to the start means the parent has no DS any more either.
-    if !submitted_ds(&state, t)?.is_empty() {
-        store_ds(&state, t, &[])?;
-        sign_lab_zone(&state, &plan, &parent_of(t))?;
+    if !submitted_ds(state, t)?.is_empty() {
+        put_ds(state, plan, t, &[])?;
     }
     // The timeline and exercise starts go with the old workspace: the
     // lab records a new timeline and no exercise is started.
-    let archived = dnslab_grader::timeline::archive(&state, &t.name, attic.as_deref())?;
-    match attic {
-        Some(old) => println!(
+    let archived = dnslab_grader::timeline::archive(state, &t.name, attic.as_deref())?;
+    said.push(match attic {
+        Some(old) => format!(
             "{}: workspace reset; the old one is in {}",
             t.name,
             old.display()
         ),
-        None => println!("{}: workspace reset", t.name),
-    }
+        None => format!("{}: workspace reset", t.name),
+    });
     for file in archived {
-        println!("{}: put aside {}", t.name, file.display());
+        said.push(format!("{}: put aside {}", t.name, file.display()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(said)
 }
 
 fn root_ksk_records(state: &StateDir, plan: &LabPlan) -> anyhow::Result<Vec<Record>> {
@@ -718,20 +733,23 @@ pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ds_from_text(t: &Trainee, text: &str) -> anyhow::Result<Vec<Record>> {
+/// The DS records a registrar's form would take from `text`: DS records,
+/// or DNSKEY records whose DS (SHA-256, TTL `ds_ttl`) is meant; each
+/// for `t`'s zone.
+pub(crate) fn ds_from_text(t: &Trainee, ds_ttl: u32, text: &str) -> anyhow::Result<Vec<Record>> {
     let options = ParseOptions {
         origin: Some(t.zone.clone()),
         default_ttl: Some(3600),
     };
     let records = parse_bytes(text.as_bytes(), "--ds".as_ref(), &options)?;
-    for r in &records {
-        if r.rtype != Rtype::DS {
-            bail!(
-                "--ds {text:?} is a {} record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>'",
-                r.rtype,
-                t.zone
-            );
-        }
+    if records.is_empty() {
+        bail!(
+            "--ds {text:?} holds no record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>'",
+            t.zone
+        );
+    }
+    let mut ds = Vec::with_capacity(records.len());
+    for r in records {
         if !r.owner.eq_ignore_case(&t.zone) {
             bail!(
                 "--ds {text:?} is for {}, but {}'s zone is {}",
@@ -740,8 +758,33 @@ fn ds_from_text(t: &Trainee, text: &str) -> anyhow::Result<Vec<Record>> {
                 t.zone
             );
         }
+        match r.rtype {
+            Rtype::DS => ds.push(r),
+            Rtype::DNSKEY => ds.push(Record::new(
+                t.zone.clone(),
+                Rtype::DS,
+                ds_ttl,
+                ds_rdata(&t.zone, &r.rdata, DigestType::Sha256),
+            )),
+            other => bail!(
+                "--ds {text:?} is a {other} record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>' (or the KSK's DNSKEY record)",
+                t.zone
+            ),
+        }
     }
-    Ok(records)
+    Ok(ds)
+}
+
+/// Puts `records` as `t`'s DS set in the TLD and re-signs it; returns the
+/// signed TLD file.
+pub(crate) fn put_ds(
+    state: &StateDir,
+    plan: &LabPlan,
+    t: &Trainee,
+    records: &[Record],
+) -> anyhow::Result<std::path::PathBuf> {
+    store_ds(state, t, records)?;
+    Ok(sign_lab_zone(state, plan, &parent_of(t))?)
 }
 
 pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
@@ -773,10 +816,9 @@ pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     for text in &args.ds {
-        records.extend(ds_from_text(t, text)?);
+        records.extend(ds_from_text(t, plan.timers.ds_ttl, text)?);
     }
-    store_ds(&state, t, &records)?;
-    let signed = sign_lab_zone(&state, &plan, &parent_of(t))?;
+    let signed = put_ds(&state, &plan, t, &records)?;
     println!(
         "{}: {} DS record(s) now in {} ({}):",
         t.name,
@@ -787,35 +829,48 @@ pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
     for r in &records {
         println!("  {r}");
     }
-    wait_until_served(&state, &plan, t, &records);
+    report_served(&plan, t, wait_until_served(&state, &plan, t, &records));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn ds_withdraw(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = existing_lab(&args.state)?;
     let t = trainee(&plan, &args.trainee)?;
-    store_ds(&state, t, &[])?;
-    sign_lab_zone(&state, &plan, &parent_of(t))?;
+    put_ds(&state, &plan, t, &[])?;
     println!(
         "{}: no DS for {} in {} any more; the zone is insecure",
         t.name,
         t.zone,
         parent_of(t)
     );
-    wait_until_served(&state, &plan, t, &[]);
+    report_served(&plan, t, wait_until_served(&state, &plan, t, &[]));
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `ds submit` and `ds withdraw` print after waiting.
+fn report_served(plan: &LabPlan, t: &Trainee, served: Option<bool>) {
+    let apex = plan.tld(&t.tld).map_or_else(|| t.tld.clone(), |tld| tld.apex.to_string());
+    match served {
+        Some(true) => println!("{apex} serves it now"),
+        Some(false) => eprintln!(
+            "dnslab: warning: {apex} does not serve the new DS set yet; check `dnslab status`"
+        ),
+        None => {}
+    }
 }
 
 /// When the lab runs, waits (a few seconds at most) until the trainee's
 /// TLD serves exactly `records` as the zone's DS set, so that whatever
-/// comes next (a query, `dnslab grade`) sees it.
-fn wait_until_served(state: &StateDir, plan: &LabPlan, t: &Trainee, records: &[Record]) {
-    if running_pid(state).is_none() {
-        return;
-    }
-    let Some(tld) = plan.tld(&t.tld) else {
-        return;
-    };
+/// comes next (a query, `dnslab grade`) sees it: `Some(served)`, or
+/// `None` when the lab does not run.
+pub(crate) fn wait_until_served(
+    state: &StateDir,
+    plan: &LabPlan,
+    t: &Trainee,
+    records: &[Record],
+) -> Option<bool> {
+    running_pid(state)?;
+    let tld = plan.tld(&t.tld)?;
     let mut want: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
     want.sort();
     want.dedup();
@@ -824,15 +879,11 @@ fn wait_until_served(state: &StateDir, plan: &LabPlan, t: &Trainee, records: &[R
         let served =
             dnslab_backends::probe::served_ds(tld.address, &t.zone, Duration::from_millis(300));
         if served.as_ref() == Some(&want) {
-            println!("{} serves it now", tld.apex);
-            return;
+            return Some(true);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    eprintln!(
-        "dnslab: warning: {} does not serve the new DS set yet; check `dnslab status`",
-        tld.apex
-    );
+    Some(false)
 }
 
 pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
@@ -885,7 +936,7 @@ pub fn ds_scan(args: &crate::cli::DsScanArgs) -> anyhow::Result<ExitCode> {
         };
         println!("{} ({}): {text}", t.name, t.zone);
         if let Some(ds) = served {
-            wait_until_served(&state, &plan, t, &ds);
+            report_served(&plan, t, wait_until_served(&state, &plan, t, &ds));
         }
     }
     Ok(ExitCode::SUCCESS)

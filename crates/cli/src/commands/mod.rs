@@ -8,6 +8,7 @@ mod key;
 mod lab;
 mod serve;
 mod signer;
+mod web;
 mod zone;
 
 use crate::cli::{
@@ -32,6 +33,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::RootHints(args) => lab::root_hints(&args),
         Command::ResolverConfig(args) => lab::resolver_config(&args),
         Command::SignerConfig(args) => signer::signer_config(&args),
+        Command::Web(args) => web::web(&args),
         Command::Ds(DsCommand::Submit(args)) => lab::ds_submit(&args),
         Command::Ds(DsCommand::Withdraw(args)) => lab::ds_withdraw(&args),
         Command::Ds(DsCommand::Show(args)) => lab::ds_show(&args),
