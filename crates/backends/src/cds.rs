@@ -13,14 +13,16 @@
 //!   chain still validates (RFC 7344 §4.1, "the DS RRset must not break the
 //!   chain").
 //!
-//! Every decision comes with a reason, logged for the instructor.
+//! Every decision comes with a reason, logged for the instructor. Which DS
+//! matches which key, and whether an RRSIG is valid, are the zone crate's
+//! rules ([`ds::check_match`], [`check_rrsig`] with ring), the same the
+//! grader and `zone verify` apply: the signer, the label count, revoked
+//! keys and the Zone Key flag are checked here too.
 
 use dnslab_probe::{ProbeError, ProbeOptions};
-use dnslab_zone::keys::crypto;
-use dnslab_zone::keys::ds::{DigestType, digest};
-use dnslab_zone::rdata::time::serial_lt;
-use dnslab_zone::rdata::view::{Dnskey, Ds, Rrsig, key_tag};
-use dnslab_zone::sign::rrsig::signed_data;
+use dnslab_zone::keys::ds::{self, DigestType};
+use dnslab_zone::rdata::view::{Dnskey, Ds, key_tag};
+use dnslab_zone::validate::{RuleKey, WithRing, check_rrsig};
 use dnslab_zone::{Name, Record, Rtype};
 
 /// What the parent does after a scan.
@@ -56,33 +58,31 @@ fn is_delete_cdnskey(r: &Record) -> bool {
     Dnskey::parse(&r.rdata).is_some_and(|k| k.algorithm.0 == 0)
 }
 
-/// Whether some signature over `rrset` verifies with one of `keys` at `now`.
-fn signed_by(rrset: &[Record], signatures: &[Record], keys: &[&Record], now: i64) -> bool {
+/// Whether some RRSIG over `rrset` is valid at `now` (the zone crate's
+/// RRSIG rule, with ring) and made by one of `keys`, the DNSKEYs of `zone`.
+fn signed_by(
+    zone: &Name,
+    rrset: &[Record],
+    signatures: &[Record],
+    keys: &[&Record],
+    now: i64,
+) -> bool {
     let Some(first) = rrset.first() else {
         return false;
     };
+    let rule_keys: Vec<RuleKey<'_>> = keys
+        .iter()
+        .filter_map(|k| RuleKey::from_rdata(&k.rdata))
+        .collect();
     let mut buf = Vec::new();
     signatures
         .iter()
         .filter(|s| s.covered_type() == Some(first.rtype) && s.owner.eq_ignore_case(&first.owner))
         .any(|sig| {
-            let Some(v) = Rrsig::parse(&sig.rdata) else {
-                return false;
-            };
-            let t = now as u32;
-            if serial_lt(t, v.inception) || serial_lt(v.expiration, t) {
-                return false;
-            }
-            keys.iter().any(|k| {
-                let Some(dk) = Dnskey::parse(&k.rdata) else {
-                    return false;
-                };
-                if key_tag(&k.rdata) != v.key_tag || dk.algorithm != v.algorithm {
-                    return false;
-                }
-                signed_data(v.header, rrset, v.labels, v.original_ttl, &mut buf);
-                crypto::verify(dk.algorithm, dk.public_key, &buf, v.signature)
-            })
+            check_rrsig(
+                zone, rrset, &sig.rdata, &rule_keys, now, &WithRing, &mut buf,
+            )
+            .is_valid()
         })
 }
 
@@ -92,20 +92,13 @@ fn authenticated_keys<'a>(
     ds_set: &[Record],
     dnskeys: &'a [Record],
 ) -> Vec<&'a Record> {
+    let ds_views: Vec<Ds<'_>> = ds_set.iter().filter_map(|r| Ds::parse(&r.rdata)).collect();
     dnskeys
         .iter()
         .filter(|k| {
-            ds_set.iter().any(|ds| {
-                let Some(d) = Ds::parse(&ds.rdata) else {
-                    return false;
-                };
-                let Some(dt) = DigestType::from_number(d.digest_type) else {
-                    return false;
-                };
-                d.key_tag == key_tag(&k.rdata)
-                    && d.algorithm.0 == k.rdata.get(3).copied().unwrap_or(0)
-                    && digest(zone, &k.rdata, dt) == d.digest
-            })
+            ds_views
+                .iter()
+                .any(|d| ds::matches(zone, d, &k.owner, &k.rdata))
         })
         .collect()
 }
@@ -162,7 +155,7 @@ pub fn evaluate(
     }
     // The CDS (and CDNSKEY) RRsets must be signed by a key the DS set authenticates.
     for (set, name) in [(&child.cds, "CDS"), (&child.cdnskey, "CDNSKEY")] {
-        if !set.is_empty() && !signed_by(set, &child.signatures, &trusted, now) {
+        if !set.is_empty() && !signed_by(zone, set, &child.signatures, &trusted, now) {
             let tags: Vec<String> = trusted
                 .iter()
                 .map(|k| key_tag(&k.rdata).to_string())
@@ -195,7 +188,7 @@ pub fn evaluate(
     }
     // The new DS set must authenticate a key that signs the DNSKEY RRset.
     let new_trusted = authenticated_keys(zone, &new_ds, &child.dnskey);
-    if !signed_by(&child.dnskey, &child.signatures, &new_trusted, now) {
+    if !signed_by(zone, &child.dnskey, &child.signatures, &new_trusted, now) {
         return CdsDecision::Refuse(format!(
             "the requested DS set of {zone} matches no key that signs its DNSKEY RRset: the chain would break (RFC 7344 §4.1)"
         ));
@@ -427,6 +420,75 @@ mod tests {
         let d = evaluate(&zone(), &[old_ds], &c, 60, NOW);
         assert!(
             matches!(&d, CdsDecision::Refuse(r) if r.contains("chain would break")),
+            "{d:?}"
+        );
+    }
+
+    /// The scanner used to skip the signer name, the label count and
+    /// revoked keys: a CDS RRset whose only RRSIG is by the trusted key but
+    /// names another signer, has too many labels, or is by that key once
+    /// revoked, is now refused.
+    #[test]
+    fn cds_signatures_follow_the_one_rrsig_rule() {
+        use dnslab_zone::sign::rrsig::{header, signed_data};
+        let (old, new) = keys();
+        let old_ds = ds_of(&old);
+        let cds_text = ds_of(&new).rdata_text();
+        let resign = |c: &mut ChildKeys, key: &Key, signer: &Name, labels: u8| {
+            let first = &c.cds[0];
+            let mut rdata = header(
+                Rtype::CDS,
+                key.algorithm.0,
+                labels,
+                first.ttl,
+                (NOW + 86400) as u32,
+                (NOW - 3600) as u32,
+                key.tag(),
+                signer.to_lowercase().as_wire(),
+            );
+            let mut data = Vec::new();
+            signed_data(&rdata, &c.cds, labels, first.ttl, &mut data);
+            rdata.extend_from_slice(&key.sign(&data).unwrap());
+            c.signatures
+                .retain(|s| s.covered_type() != Some(Rtype::CDS));
+            c.signatures
+                .push(Record::new(zone(), Rtype::RRSIG, first.ttl, rdata));
+        };
+        let base = child(std::slice::from_ref(&old), &format!("@ CDS {cds_text}"));
+        let refused = |c: &ChildKeys| {
+            matches!(
+                evaluate(&zone(), std::slice::from_ref(&old_ds), c, 60, NOW),
+                CdsDecision::Refuse(r) if r.contains("not signed")
+            )
+        };
+        // The control: the same signature made correctly passes this step.
+        let mut control = base.clone();
+        resign(&mut control, &old, &zone(), 2);
+        assert!(!refused(&control), "a correct CDS signature is accepted");
+
+        let mut other_signer = base.clone();
+        resign(
+            &mut other_signer,
+            &old,
+            &Name::parse_absolute("ne.").unwrap(),
+            2,
+        );
+        assert!(refused(&other_signer), "another signer name");
+
+        let mut labels = base.clone();
+        resign(&mut labels, &old, &zone(), 3);
+        assert!(refused(&labels), "Labels above the owner's");
+
+        // The same key revoked (flags | 0x80): its DNSKEY in the set, the DS
+        // made for it as revoked so that the DS still matches it.
+        let mut revoked = Key::generate(zone(), Algorithm::ED25519, true, 0).unwrap();
+        revoked.flags |= 0x0080;
+        let revoked_ds = ds_of(&revoked);
+        let mut c = child(std::slice::from_ref(&revoked), &format!("@ CDS {cds_text}"));
+        resign(&mut c, &revoked, &zone(), 2);
+        let d = evaluate(&zone(), std::slice::from_ref(&revoked_ds), &c, 60, NOW);
+        assert!(
+            matches!(&d, CdsDecision::Refuse(r) if r.contains("not signed")),
             "{d:?}"
         );
     }

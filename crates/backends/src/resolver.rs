@@ -158,27 +158,24 @@ pub fn anchor_keys(
     plan: &dnslab_lab::LabPlan,
     anchors: &[dnslab_zone::Record],
 ) -> Vec<dnslab_zone::Record> {
-    use dnslab_zone::keys::ds::{DigestType, digest};
-    use dnslab_zone::rdata::view::{Ds, key_tag};
+    use dnslab_zone::keys::ds;
+    use dnslab_zone::rdata::view::Ds;
     use dnslab_zone::{Record, Rtype};
     let mut keys = Vec::new();
     for anchor in anchors {
         match anchor.rtype {
             Rtype::DNSKEY => keys.push(anchor.clone()),
             Rtype::DS => {
-                let Some(ds) = Ds::parse(&anchor.rdata) else {
-                    continue;
-                };
-                let Some(dt) = DigestType::from_number(ds.digest_type) else {
+                let Some(ds_record) = Ds::parse(&anchor.rdata) else {
                     continue;
                 };
                 let lab_keys = state.load_keys(&anchor.owner).unwrap_or_default();
                 let before = keys.len();
                 for k in lab_keys {
                     let rdata = k.dnskey_rdata();
-                    if key_tag(&rdata) == ds.key_tag
-                        && digest(&anchor.owner, &rdata, dt) == ds.digest
-                    {
+                    // The zone crate's one rule: tag, algorithm field,
+                    // Zone Key flag and digest.
+                    if ds::matches(&anchor.owner, &ds_record, &k.owner, &rdata) {
                         keys.push(Record::new(
                             anchor.owner.clone(),
                             Rtype::DNSKEY,

@@ -8,7 +8,6 @@
 
 use crate::probe::{self, ProbeOptions, Response, Section};
 use crate::rrset::{KeyInfo, RrsetCheck, check_rrset};
-use dnslab_zone::keys::ds::{DigestType, digest};
 use dnslab_zone::rdata::view;
 use dnslab_zone::{Name, Record, Rtype};
 use std::net::SocketAddr;
@@ -73,14 +72,12 @@ pub enum DsFetch {
     Signed(Vec<Record>),
 }
 
-/// Whether `ds` is the digest of `key` (a zone key of `owner` with the same
-/// tag and algorithm). Unknown digest types match nothing.
+/// Whether `ds`, a DS record of `owner`, refers to `key`, a DNSKEY of
+/// `owner`: the zone crate's one rule
+/// ([`dnslab_zone::keys::ds::check_match`]: tag, algorithm field, Zone Key
+/// flag, digest; the SEP flag is not required).
 pub fn ds_matches(owner: &Name, ds: &view::Ds<'_>, key: &KeyInfo) -> bool {
-    ds.key_tag == key.tag
-        && ds.algorithm == key.algorithm
-        && key.zone_key
-        && DigestType::from_number(ds.digest_type)
-            .is_some_and(|t| digest(owner, &key.rdata, t) == ds.digest)
+    dnslab_zone::keys::ds::matches(owner, ds, owner, &key.rdata)
 }
 
 /// Walks `hops` (root first) from `anchor` (DS records for the first

@@ -6,11 +6,19 @@
 //! not usable, so that a failure can name the key tag, the algorithm and
 //! the expiration time, and it checks that every algorithm of the zone's
 //! DNSKEY RRset signs the RRset (RFC 4035 §2.2, RFC 6840 §5.11).
+//!
+//! Each RRSIG is judged by the zone crate's RRSIG rule
+//! ([`dnslab_zone::validate::check_rrsig`], the one `zone verify` and the
+//! CDS scanner use), with ring as its crypto: the grader checks a few
+//! dozen signatures per trainee, and a false accept would be a wrong grade.
 
-use dnslab_zone::keys::crypto::VerifyingKey;
 use dnslab_zone::rdata::{time, view};
-use dnslab_zone::sign::rrsig::signed_data;
+use dnslab_zone::validate::{RuleKey, WithRing, check_rrsig};
 use dnslab_zone::{Algorithm, Name, Record, Rtype};
+
+/// Why one RRSIG could not make the RRset valid: the zone crate's
+/// [`RrsigProblem`](dnslab_zone::validate::RrsigProblem).
+pub use dnslab_zone::validate::RrsigProblem as SigProblem;
 
 /// A DNSKEY read from a DNSKEY RRset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +53,16 @@ impl KeyInfo {
             .collect()
     }
 
-    fn public_key(&self) -> &[u8] {
-        self.rdata.get(4..).unwrap_or_default()
+    /// The key as the RRSIG rule reads it.
+    pub fn rule_key(&self) -> RuleKey<'_> {
+        RuleKey {
+            tag: self.tag,
+            algorithm: self.algorithm,
+            sep: self.sep,
+            revoked: self.revoked,
+            zone_key: self.zone_key,
+            public_key: self.rdata.get(4..).unwrap_or_default(),
+        }
     }
 
     /// `key 40117 (ECDSAP256SHA256 (13), KSK)`, for messages.
@@ -57,43 +73,6 @@ impl KeyInfo {
             self.algorithm,
             if self.sep { "KSK" } else { "ZSK" }
         )
-    }
-}
-
-/// Why one RRSIG could not make the RRset valid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SigProblem {
-    /// The RRSIG data is too short to read.
-    Malformed,
-    /// Its signer is not the zone whose keys validate it (RFC 4035 §5.3.1).
-    WrongSigner { signer: Name },
-    /// Its Labels field is larger than the owner's label count.
-    BadLabels { labels: u8 },
-    /// No DNSKEY with its tag and algorithm is in the key set.
-    NoKey,
-    /// The key that matches is revoked or not a zone key.
-    UnusableKey,
-    /// The algorithm is one dnslab cannot check.
-    UnsupportedAlgorithm,
-    /// No matching key verifies the signature (data changed, wrong key).
-    BadSignature,
-    /// The signature verifies but its expiration is before the check time.
-    Expired,
-    /// The signature verifies but its inception is after the check time.
-    NotYetValid,
-}
-
-impl SigProblem {
-    /// The RFC rule the problem breaks.
-    pub fn reference(&self) -> &'static str {
-        match self {
-            SigProblem::Malformed => "RFC 4034 §3.1",
-            SigProblem::WrongSigner { .. } | SigProblem::BadLabels { .. } => "RFC 4035 §5.3.1",
-            SigProblem::NoKey | SigProblem::UnusableKey => "RFC 4035 §5.3.1",
-            SigProblem::UnsupportedAlgorithm => "RFC 4035 §5.2",
-            SigProblem::BadSignature => "RFC 4035 §5.3.3",
-            SigProblem::Expired | SigProblem::NotYetValid => "RFC 4035 §5.3.1",
-        }
     }
 }
 
@@ -129,8 +108,11 @@ impl SigCheck {
             Some(SigProblem::WrongSigner { signer }) => {
                 format!("{by} names {signer} as its signer, not the zone")
             }
-            Some(SigProblem::BadLabels { labels }) => {
-                format!("{by} has Labels {labels}, more than the owner name has")
+            Some(SigProblem::LabelsTooLarge {
+                labels,
+                owner_labels,
+            }) => {
+                format!("{by} has Labels {labels}, more than the {owner_labels} of the owner name")
             }
             Some(SigProblem::NoKey) => {
                 format!(
@@ -138,8 +120,11 @@ impl SigCheck {
                     self.key_tag
                 )
             }
-            Some(SigProblem::UnusableKey) => {
-                format!("{by} was made by a key that is revoked or lacks the Zone Key flag")
+            Some(SigProblem::NotZoneKey) => {
+                format!("{by} was made by a key that lacks the Zone Key flag")
+            }
+            Some(SigProblem::RevokedKey) => {
+                format!("{by} was made by a revoked key (RFC 5011), which validates nothing")
             }
             Some(SigProblem::UnsupportedAlgorithm) => {
                 format!("{by} uses an algorithm dnslab cannot check")
@@ -147,8 +132,8 @@ impl SigCheck {
             Some(SigProblem::BadSignature) => {
                 format!("{by} does not verify: the data or the key changed after signing")
             }
-            Some(SigProblem::Expired) => format!("{by} expired at {expiration}"),
-            Some(SigProblem::NotYetValid) => format!("{by} is not valid before {inception}"),
+            Some(SigProblem::Expired { .. }) => format!("{by} expired at {expiration}"),
+            Some(SigProblem::NotYetValid { .. }) => format!("{by} is not valid before {inception}"),
         }
     }
 }
@@ -238,27 +223,31 @@ pub fn check_rrset(
 ) -> Option<RrsetCheck> {
     let first = rrset.first()?;
     let (owner, rtype) = (first.owner.clone(), first.rtype);
+    let rule_keys: Vec<RuleKey<'_>> = keys.iter().map(KeyInfo::rule_key).collect();
     let mut buf = Vec::new();
     let mut signatures = Vec::new();
     for sig in rrsigs.iter().filter(|r| r.covered_type() == Some(rtype)) {
-        let Some(rrsig) = view::Rrsig::parse(&sig.rdata) else {
-            signatures.push(SigCheck {
+        let verdict = check_rrsig(
+            zone, rrset, &sig.rdata, &rule_keys, now, &WithRing, &mut buf,
+        );
+        let problem = verdict.first_problem().cloned();
+        let check = match view::Rrsig::parse(&sig.rdata) {
+            Some(rrsig) => SigCheck {
+                key_tag: rrsig.key_tag,
+                algorithm: rrsig.algorithm,
+                inception: rrsig.inception,
+                expiration: rrsig.expiration,
+                problem,
+            },
+            None => SigCheck {
                 key_tag: 0,
                 algorithm: Algorithm(0),
                 inception: 0,
                 expiration: 0,
-                problem: Some(SigProblem::Malformed),
-            });
-            continue;
+                problem,
+            },
         };
-        let problem = signature_problem(zone, rrset, &rrsig, keys, now, &mut buf);
-        signatures.push(SigCheck {
-            key_tag: rrsig.key_tag,
-            algorithm: rrsig.algorithm,
-            inception: rrsig.inception,
-            expiration: rrsig.expiration,
-            problem,
-        });
+        signatures.push(check);
     }
     let mut algorithms_missing: Vec<Algorithm> = keys
         .iter()
@@ -278,65 +267,6 @@ pub fn check_rrset(
         signatures,
         algorithms_missing,
     })
-}
-
-fn signature_problem(
-    zone: &Name,
-    rrset: &[Record],
-    rrsig: &view::Rrsig<'_>,
-    keys: &[KeyInfo],
-    now: i64,
-    buf: &mut Vec<u8>,
-) -> Option<SigProblem> {
-    if !rrsig.signer.eq_ignore_case(zone) {
-        return Some(SigProblem::WrongSigner {
-            signer: rrsig.signer.clone(),
-        });
-    }
-    let owner_labels = rrset.first().map_or(0, |r| {
-        let n = r.owner.label_count();
-        if r.owner.is_wildcard() { n - 1 } else { n }
-    });
-    if usize::from(rrsig.labels) > owner_labels {
-        return Some(SigProblem::BadLabels {
-            labels: rrsig.labels,
-        });
-    }
-    let candidates: Vec<&KeyInfo> = keys
-        .iter()
-        .filter(|k| k.tag == rrsig.key_tag && k.algorithm == rrsig.algorithm)
-        .collect();
-    if candidates.is_empty() {
-        return Some(SigProblem::NoKey);
-    }
-    let usable: Vec<&&KeyInfo> = candidates
-        .iter()
-        .filter(|k| k.zone_key && !k.revoked)
-        .collect();
-    if usable.is_empty() {
-        return Some(SigProblem::UnusableKey);
-    }
-    if !rrsig.algorithm.can_verify() {
-        return Some(SigProblem::UnsupportedAlgorithm);
-    }
-    // The RRset as signed: every record with the original TTL, in
-    // canonical order (signed_data sorts and lowercases as RFC 4034 §6.2).
-    signed_data(rrsig.header, rrset, rrsig.labels, rrsig.original_ttl, buf);
-    let verified = usable.iter().any(|k| {
-        VerifyingKey::new(k.algorithm, k.public_key())
-            .is_some_and(|vk| vk.verify(buf, rrsig.signature))
-    });
-    if !verified {
-        return Some(SigProblem::BadSignature);
-    }
-    let now32 = now as u32;
-    if time::serial_lt(rrsig.expiration, now32) {
-        return Some(SigProblem::Expired);
-    }
-    if time::serial_lt(now32, rrsig.inception) {
-        return Some(SigProblem::NotYetValid);
-    }
-    None
 }
 
 /// Groups records into RRsets (owner compared case-insensitively, then
@@ -413,7 +343,10 @@ mod tests {
 
         let late = check_rrset(&apex, &soa, &sigs, &keys, now + 2 * 86400).unwrap();
         assert!(!late.is_secure());
-        assert_eq!(late.signatures[0].problem, Some(SigProblem::Expired));
+        assert!(matches!(
+            late.signatures[0].problem,
+            Some(SigProblem::Expired { .. })
+        ));
         assert!(late.problem().unwrap().contains("expired at"));
 
         let mut changed = soa.clone();
