@@ -3,22 +3,22 @@
 //! the zone's own [`ZoneFacts`].
 
 use crate::chain::{Chain, ChainState, DsFetch, ds_matches};
+use crate::checks::ChainCheck;
 use crate::outcome::ToolHints;
 use crate::verdict::{Params, Verdict};
 use crate::zone_facts::ZoneFacts;
 use dnslab_zone::Rtype;
 use dnslab_zone::rdata::view;
 
-/// Runs the chain check `id`; `None` when `id` is not a chain check.
-pub fn run(id: &str, chain: &Chain, zone: &ZoneFacts, params: &Params) -> Option<Verdict> {
-    Some(match id {
-        "ds-published" => ds_published(chain, zone),
-        "ds-matches-key" => ds_matches_key(chain, zone),
-        "ds-digest-type" => ds_digest_type(chain, params),
-        "ds-no-stale" => ds_no_stale(chain, zone),
-        "chain-secure" => chain_secure(chain, zone),
-        _ => return None,
-    })
+/// Runs a chain check.
+pub fn run(check: ChainCheck, chain: &Chain, zone: &ZoneFacts, params: &Params) -> Verdict {
+    match check {
+        ChainCheck::DsPublished => ds_published(chain, zone),
+        ChainCheck::DsMatchesKey => ds_matches_key(chain, zone),
+        ChainCheck::DsDigestType => ds_digest_type(chain, params),
+        ChainCheck::DsNoStale => ds_no_stale(chain, zone),
+        ChainCheck::Secure => chain_secure(chain, zone),
+    }
 }
 
 pub(crate) fn submit_hints() -> ToolHints {

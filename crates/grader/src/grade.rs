@@ -3,7 +3,7 @@
 //! scenario's points and severities.
 
 use crate::chain::{self, Chain, Hop};
-use crate::checks::{self, Needs};
+use crate::checks::{self, CheckId, Needs};
 use crate::outcome::{CheckResult, GradeReport, Severity, Status};
 use crate::probe::ProbeOptions;
 use crate::resolver_checks::{self, ResolverFacts, ResolverTarget};
@@ -213,16 +213,24 @@ pub async fn grade_trainee(
         .checks
         .iter()
         .map(|spec| {
-            let mut verdict = run_check(
-                &spec.id,
-                Facts {
-                    zone: zone_facts.as_ref(),
-                    chain: chain.as_ref(),
-                    resolver: resolver.as_ref(),
-                    timeline: timeline.as_ref(),
-                },
-                &params,
-            );
+            let facts = Facts {
+                zone: zone_facts.as_ref(),
+                chain: chain.as_ref(),
+                resolver: resolver.as_ref(),
+                timeline: timeline.as_ref(),
+            };
+            let mut verdict = match spec.id.parse::<CheckId>() {
+                Ok(id) => run_check(id, facts, &params),
+                // Scenarios are validated against the catalogue when they
+                // are loaded; one that was not must not pass quietly.
+                Err(unknown) => {
+                    tracing::error!(%unknown, "a scenario check the grader does not know");
+                    Verdict::fail(
+                        unknown.to_string(),
+                        "The exercise file lists a check this dnslab does not have: `dnslab scenario check FILE` names the closest one.",
+                    )
+                }
+            };
             let for_trainee = Some((&lab.plan, trainee, lab.state.path()));
             verdict.tool_hints = std::mem::take(&mut verdict.tool_hints)
                 .rendered(|hint| dnslab_lab::scenario::render(hint, for_trainee));
@@ -252,33 +260,31 @@ struct Facts<'a> {
     timeline: Option<&'a crate::rollover_checks::TimelineFacts>,
 }
 
-fn run_check(id: &str, facts: Facts<'_>, params: &Params) -> Verdict {
+fn run_check(id: CheckId, facts: Facts<'_>, params: &Params) -> Verdict {
     let Facts {
         zone,
         chain,
         resolver,
         timeline,
     } = facts;
-    if let Some(v) = timeline.and_then(|t| crate::rollover_checks::run(id, t, params)) {
-        return v;
-    }
-    if let Some(v) = zone.and_then(|z| zone_checks::run(id, z, params)) {
-        return v;
-    }
-    if let (Some(c), Some(z)) = (chain, zone)
-        && let Some(v) = chain_checks::run(id, c, z, params)
-    {
-        return v;
-    }
-    if let Some(v) = resolver.and_then(|r| resolver_checks::run(id, r)) {
-        return v;
-    }
-    match checks::find(id) {
-        Some(def) if def.needs == Needs::Chain && chain.is_none() => {
-            Verdict::skip("the trainee's TLD is not in the lab, so there is no chain to walk")
+    let not_gathered = || Verdict::skip("the facts this check needs were not gathered");
+    match id {
+        CheckId::Zone(check) => {
+            zone.map_or_else(not_gathered, |z| zone_checks::run(check, z, params))
         }
-        Some(_) => Verdict::skip("the facts this check needs were not gathered"),
-        None => Verdict::skip(format!("unknown check {id:?}")),
+        CheckId::Chain(check) => match (chain, zone) {
+            (Some(c), Some(z)) => chain_checks::run(check, c, z, params),
+            (None, _) => {
+                Verdict::skip("the trainee's TLD is not in the lab, so there is no chain to walk")
+            }
+            (Some(_), None) => not_gathered(),
+        },
+        CheckId::Resolver(check) => {
+            resolver.map_or_else(not_gathered, |r| resolver_checks::run(check, r))
+        }
+        CheckId::Timeline(check) => timeline.map_or_else(not_gathered, |t| {
+            crate::rollover_checks::run(check, t, params)
+        }),
     }
 }
 

@@ -11,6 +11,8 @@
 
 pub mod attempts;
 pub mod chain;
+#[cfg(test)]
+mod check_tables;
 pub mod chain_checks;
 pub mod checks;
 pub mod denial;

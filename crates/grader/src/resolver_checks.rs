@@ -2,6 +2,7 @@
 //! resolver is asked about the lab's own zones and every fixture of the
 //! bogus zoo, whose catalogue says what a validator must answer.
 
+use crate::checks::ResolverCheck;
 use crate::outcome::ToolHints;
 use crate::probe::rcode_name;
 use crate::probe::{self, ProbeError, ProbeOptions, Response};
@@ -145,31 +146,27 @@ pub async fn gather(target: &ResolverTarget, opts: &ProbeOptions) -> ResolverFac
     }
 }
 
-/// Runs the resolver check `id`; `None` when `id` is not a resolver check.
-pub fn run(id: &str, facts: &ResolverFacts) -> Option<Verdict> {
-    if !id.starts_with("resolver-") {
-        return None;
-    }
+/// Runs a resolver check.
+pub fn run(check: ResolverCheck, facts: &ResolverFacts) -> Verdict {
     // Every check but resolver-answers judges answers: without one, there
     // is nothing to judge. resolver-acl too: silence towards an outside
     // client shows an access list only when clients inside get answers.
-    if id != "resolver-answers" && !facts.asked.iter().any(|a| a.plain.is_ok()) {
-        return Some(Verdict::skip(format!(
+    if check != ResolverCheck::Answers && !facts.asked.iter().any(|a| a.plain.is_ok()) {
+        return Verdict::skip(format!(
             "the resolver {} did not answer any question",
             facts.resolver
-        )));
+        ));
     }
-    Some(match id {
-        "resolver-answers" => answers(facts),
-        "resolver-ad-secure" => by_expectation(facts, Expect::Secure),
-        "resolver-servfail-bogus" => by_expectation(facts, Expect::Bogus),
-        "resolver-insecure-no-ad" => by_expectation(facts, Expect::Insecure),
-        "resolver-cd-bypass" => cd_bypass(facts),
-        "resolver-lab-anchor" => lab_anchor(facts),
-        "resolver-acl" => acl(facts),
-        "resolver-ede" => extended_errors(facts),
-        _ => return None,
-    })
+    match check {
+        ResolverCheck::Answers => answers(facts),
+        ResolverCheck::AdSecure => by_expectation(facts, Expect::Secure),
+        ResolverCheck::ServfailBogus => by_expectation(facts, Expect::Bogus),
+        ResolverCheck::InsecureNoAd => by_expectation(facts, Expect::Insecure),
+        ResolverCheck::CdBypass => cd_bypass(facts),
+        ResolverCheck::LabAnchor => lab_anchor(facts),
+        ResolverCheck::Acl => acl(facts),
+        ResolverCheck::Ede => extended_errors(facts),
+    }
 }
 
 pub(crate) fn config_hints() -> ToolHints {
@@ -463,7 +460,7 @@ fn extended_errors(facts: &ResolverFacts) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{CATALOGUE, Needs};
+    use crate::checks::{CATALOGUE, CheckId};
     use dnslab_lab::zoo::FIXTURES;
     use std::net::Ipv4Addr;
     use std::time::Duration;
@@ -493,8 +490,11 @@ mod tests {
             .build()
             .unwrap()
             .block_on(gather(&target, &opts));
-        for def in CATALOGUE.iter().filter(|d| d.needs == Needs::Resolver) {
-            let v = run(def.id, &facts).unwrap_or_else(|| panic!("{} not run", def.id));
+        for def in CATALOGUE {
+            let CheckId::Resolver(check) = def.id else {
+                continue;
+            };
+            let v = run(check, &facts);
             assert_ne!(v.passed, Some(true), "{} passes: {}", def.id, v.message);
             assert!(!v.message.is_empty(), "{} gives no reason", def.id);
         }

@@ -11,6 +11,7 @@
 //! exercise never started is judged on the whole timeline, and
 //! `rollover-safe` says so and how to start it.
 
+use crate::checks::TimelineCheck;
 use crate::outcome::ToolHints;
 use crate::timeline::evaluate::{Evaluation, Kind, Version, clock};
 use crate::timeline::states::{self, KeyHistory};
@@ -150,29 +151,28 @@ fn judged_from(facts: &TimelineFacts) -> String {
     }
 }
 
-/// Runs the rollover check `id`; `None` when `id` is not one.
-pub fn run(id: &str, facts: &TimelineFacts, params: &Params) -> Option<Verdict> {
-    let check: fn(&TimelineFacts, &Params) -> Verdict = match id {
-        "rollover-safe" => rollover_safe,
-        "zsk-rolled" => zsk_rolled,
-        "ksk-rolled" => ksk_rolled,
-        "algorithm-rolled" => algorithm_rolled,
-        _ => return None,
+/// Runs a rollover check.
+pub fn run(check: TimelineCheck, facts: &TimelineFacts, params: &Params) -> Verdict {
+    let run: fn(&TimelineFacts, &Params) -> Verdict = match check {
+        TimelineCheck::RolloverSafe => rollover_safe,
+        TimelineCheck::ZskRolled => zsk_rolled,
+        TimelineCheck::KskRolled => ksk_rolled,
+        TimelineCheck::AlgorithmRolled => algorithm_rolled,
     };
-    Some(match &facts.problem {
+    match &facts.problem {
         Some(p) => Verdict::fail(
             p.clone(),
             "Keep the lab running while you roll your keys: it records what resolvers could see.",
         ),
         None => {
-            let mut verdict = check(facts, params);
+            let mut verdict = run(facts, params);
             // rollover-safe says it in its own words.
-            if verdict.passed == Some(false) && id != "rollover-safe" {
+            if verdict.passed == Some(false) && check != TimelineCheck::RolloverSafe {
                 verdict.details.insert(0, judged_from(facts));
             }
             verdict
         }
-    })
+    }
 }
 
 pub(crate) fn timing_hints() -> ToolHints {

@@ -408,6 +408,7 @@ fn signatures_expiring_after_the_start_are_the_exercises_failure() {
 
 #[test]
 fn rollover_checks_judge_from_the_start_and_say_when_it_was_not_started() {
+    use crate::checks::TimelineCheck;
     use crate::rollover_checks::{Window, gather, run};
     use crate::timeline::Recorder;
     use crate::verdict::Params;
@@ -447,7 +448,7 @@ fn rollover_checks_judge_from_the_start_and_say_when_it_was_not_started() {
     let params = Params::default();
 
     let not_started = gather(path.clone(), &z.apex, window(None));
-    let safe = run("rollover-safe", &not_started, &params).unwrap();
+    let safe = run(TimelineCheck::RolloverSafe, &not_started, &params);
     assert_eq!(safe.passed, Some(false), "{safe:?}");
     assert!(safe.message.contains("was not started"), "{}", safe.message);
     assert!(
@@ -458,7 +459,7 @@ fn rollover_checks_judge_from_the_start_and_say_when_it_was_not_started() {
     );
 
     let started = gather(path, &z.apex, window(Some(T0 + 395)));
-    let safe = run("rollover-safe", &started, &params).unwrap();
+    let safe = run(TimelineCheck::RolloverSafe, &started, &params);
     assert_eq!(safe.passed, Some(true), "{safe:?}");
     assert!(
         safe.message.contains("since the exercise started"),
@@ -468,7 +469,7 @@ fn rollover_checks_judge_from_the_start_and_say_when_it_was_not_started() {
     assert!(safe.message.contains("pre-publish"), "{}", safe.message);
     // The rollover is z1 to z2, the keys of the start: z0 belongs to an
     // earlier exercise.
-    let rolled = run("zsk-rolled", &started, &params).unwrap();
+    let rolled = run(TimelineCheck::ZskRolled, &started, &params);
     assert_eq!(rolled.passed, Some(true), "{rolled:?}");
     assert!(
         rolled.message.contains(&format!(
