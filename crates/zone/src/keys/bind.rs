@@ -68,6 +68,7 @@ use crate::rtype::{Class, Rtype};
 use crate::writer::write_file_atomically_with_mode;
 use data_encoding::BASE64;
 use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Why a key file could not be read or written. Every variant names the
 /// file; syntax errors also carry the line and column (both from 1).
@@ -383,9 +384,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>, KeyFileError> {
 
 /// The file's contents, or `None` when there is no such file (a key may
 /// come without its private half).
-fn read_file_if_present(path: &Path) -> Result<Option<Vec<u8>>, KeyFileError> {
+fn read_file_if_present(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, KeyFileError> {
     match std::fs::read(path) {
-        Ok(text) => Ok(Some(text)),
+        // A `.private` file: its text is key material, wiped when dropped.
+        Ok(text) => Ok(Some(Zeroizing::new(text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(KeyFileError::Read {
             path: path.to_path_buf(),
@@ -844,9 +846,16 @@ const KEY_TAGS: [&str; 17] = [
 /// One `Field: value` line of a `.private` file.
 struct PrivateField {
     tag: &'static str,
+    /// The base64 text of the field: key material, wiped on drop.
     value: Vec<u8>,
     line: u32,
     column: u32,
+}
+
+impl Drop for PrivateField {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
 }
 
 /// What a `.private` file says, before it is turned into a key.
@@ -1042,7 +1051,7 @@ fn duplicate(path: &Path, line: &TaggedLine<'_>) -> KeyFileError {
 }
 
 /// Decodes a base64 field without ever quoting it: it is key material.
-fn decode_field(field: &PrivateField, path: &Path) -> Result<Vec<u8>, KeyFileError> {
+fn decode_field(field: &PrivateField, path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
     if field.value.is_empty() {
         return Err(syntax(
             path,
@@ -1051,32 +1060,35 @@ fn decode_field(field: &PrivateField, path: &Path) -> Result<Vec<u8>, KeyFileErr
             "nothing".into(),
         ));
     }
-    BASE64.decode(&field.value).map_err(|e| {
-        // Point at the offending character; describe it, never show it.
-        let offset = u32::try_from(e.position).unwrap_or(0);
-        let at = (field.line, field.column.saturating_add(offset));
-        let found = match e.kind {
-            data_encoding::DecodeKind::Length => {
-                "the end of a value whose length is not a multiple of 4 (cut short?)"
-            }
-            data_encoding::DecodeKind::Padding => "misplaced '=' padding",
-            data_encoding::DecodeKind::Trailing => "a last character with unused bits set",
-            _ => "a character that is not base64",
-        };
-        syntax(
-            path,
-            at,
-            "base64 data",
-            format!("{found} (key material is not shown)"),
-        )
-    })
+    BASE64
+        .decode(&field.value)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            // Point at the offending character; describe it, never show it.
+            let offset = u32::try_from(e.position).unwrap_or(0);
+            let at = (field.line, field.column.saturating_add(offset));
+            let found = match e.kind {
+                data_encoding::DecodeKind::Length => {
+                    "the end of a value whose length is not a multiple of 4 (cut short?)"
+                }
+                data_encoding::DecodeKind::Padding => "misplaced '=' padding",
+                data_encoding::DecodeKind::Trailing => "a last character with unused bits set",
+                _ => "a character that is not base64",
+            };
+            syntax(
+                path,
+                at,
+                "base64 data",
+                format!("{found} (key material is not shown)"),
+            )
+        })
 }
 
 fn required_field(
     file: &PrivateKeyFile,
     tag: &'static str,
     path: &Path,
-) -> Result<Vec<u8>, KeyFileError> {
+) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
     let field = file.field(tag).ok_or_else(|| KeyFileError::MissingField {
         path: path.to_path_buf(),
         field: tag,
@@ -1196,7 +1208,8 @@ fn ecdsa_private_key(
     }
     // ldns writes the scalar as a big number, without leading zero octets;
     // ring wants it at full length.
-    let mut padded = vec![0u8; scalar_len - scalar.len()];
+    let mut padded = Zeroizing::new(Vec::with_capacity(scalar_len));
+    padded.resize(scalar_len - scalar.len(), 0);
     padded.extend_from_slice(&scalar);
     Ok(PrivateKey::ecdsa_from_scalar(
         file.algorithm,
@@ -1225,14 +1238,14 @@ fn ed25519_private_key(file: &PrivateKeyFile, path: &Path) -> Result<PrivateKey,
 
 fn rsa_private_key(file: &PrivateKeyFile, path: &Path) -> Result<PrivateKey, BuildError> {
     let components = RsaComponents {
-        modulus: required_field(file, "Modulus", path)?,
-        public_exponent: required_field(file, "PublicExponent", path)?,
-        private_exponent: required_field(file, "PrivateExponent", path)?,
-        prime1: required_field(file, "Prime1", path)?,
-        prime2: required_field(file, "Prime2", path)?,
-        exponent1: required_field(file, "Exponent1", path)?,
-        exponent2: required_field(file, "Exponent2", path)?,
-        coefficient: required_field(file, "Coefficient", path)?,
+        modulus: std::mem::take(&mut *required_field(file, "Modulus", path)?),
+        public_exponent: std::mem::take(&mut *required_field(file, "PublicExponent", path)?),
+        private_exponent: std::mem::take(&mut *required_field(file, "PrivateExponent", path)?),
+        prime1: std::mem::take(&mut *required_field(file, "Prime1", path)?),
+        prime2: std::mem::take(&mut *required_field(file, "Prime2", path)?),
+        exponent1: std::mem::take(&mut *required_field(file, "Exponent1", path)?),
+        exponent2: std::mem::take(&mut *required_field(file, "Exponent2", path)?),
+        coefficient: std::mem::take(&mut *required_field(file, "Coefficient", path)?),
     };
     Ok(PrivateKey::rsa_from_components(file.algorithm, components)?)
 }
@@ -1328,13 +1341,16 @@ fn private_key_file_text(
     key: &Key,
     private: &PrivateKey,
     path: &Path,
-) -> Result<String, KeyFileError> {
+) -> Result<Zeroizing<String>, KeyFileError> {
     use std::fmt::Write as _;
-    let mut text = String::from("Private-key-format: v1.3\n");
+    // Room for the largest key (RSA-4096) up front: a String that grows
+    // frees its old buffer without wiping it.
+    let mut text = Zeroizing::new(String::with_capacity(8192));
+    text.push_str("Private-key-format: v1.3\n");
     let mnemonic = key.algorithm.mnemonic().unwrap_or("UNKNOWN");
     let _ = writeln!(text, "Algorithm: {} ({mnemonic})", key.algorithm.0);
     for (tag, value) in private_key_fields(private) {
-        let _ = writeln!(text, "{tag}: {}", BASE64.encode(value));
+        let _ = writeln!(text, "{tag}: {}", *Zeroizing::new(BASE64.encode(value)));
     }
     for (tag, seconds) in timing_entries(&key.timing) {
         check_writable_time(path, tag, seconds)?;
