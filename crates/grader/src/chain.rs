@@ -6,6 +6,7 @@
 //! can say "the DS for t07.tg. at tld-tg matches no DNSKEY of t07.tg." or
 //! "the RRSIG over t07.tg./DNSKEY made by key 40117 expired at …".
 
+pub use crate::hop_view::{Break, DsNode, HopView, LinkStatus};
 use crate::probe::{self, ProbeOptions, Response, Section};
 use crate::rrset::{KeyInfo, RrsetCheck, check_rrset};
 use dnslab_zone::rdata::view;
@@ -44,7 +45,7 @@ pub struct LinkNote {
 }
 
 /// The walk's result.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
     pub state: ChainState,
     /// What was checked, top down.
@@ -57,6 +58,9 @@ pub struct Chain {
     pub last_keys: Vec<KeyInfo>,
     /// What the last zone's parent serves as its DS RRset.
     pub final_ds: DsFetch,
+    /// Each zone of the path as the walk saw it, top down, for the
+    /// chain-of-trust picture.
+    pub hops: Vec<HopView>,
 }
 
 /// The DS RRset of the last zone, as its parent serves it.
@@ -90,10 +94,12 @@ pub async fn walk(anchor: &[Record], hops: &[Hop], opts: &ProbeOptions, now: i64
         reference: None,
         last_keys: Vec::new(),
         final_ds: DsFetch::NotReached,
+        hops: hops.iter().map(HopView::new).collect(),
     };
+    chain.see_ds(0, anchor, None);
     let mut ds_set: Vec<Record> = anchor.to_vec();
     for (i, hop) in hops.iter().enumerate() {
-        let keys = match trusted_keys(hop, &ds_set, opts, now, &mut chain).await {
+        let keys = match trusted_keys(i, hop, &ds_set, opts, now, &mut chain).await {
             Some(keys) => keys,
             None => return chain,
         };
@@ -106,6 +112,7 @@ pub async fn walk(anchor: &[Record], hops: &[Hop], opts: &ProbeOptions, now: i64
         let response = match probe::query(hop.server, &child.zone, Rtype::DS, opts).await {
             Ok(r) => r,
             Err(e) => {
+                chain.set_link(i + 1, LinkStatus::Broken(Break::Unreachable));
                 fail_unreachable(&mut chain, &child.zone, e.to_string());
                 return chain;
             }
@@ -148,6 +155,7 @@ pub async fn walk(anchor: &[Record], hops: &[Hop], opts: &ProbeOptions, now: i64
             }
             chain.failure = Some(text);
             chain.reference = Some("RFC 4035 §5.2");
+            chain.set_link(i + 1, LinkStatus::Insecure);
             chain.state = ChainState::Insecure {
                 at: child.zone.clone(),
             };
@@ -155,7 +163,9 @@ pub async fn walk(anchor: &[Record], hops: &[Hop], opts: &ProbeOptions, now: i64
         }
         let sigs = response.rrsigs_for(Section::Answer, &child.zone, Rtype::DS);
         let check = check_rrset(&hop.zone, &ds, &sigs, &keys, now);
+        chain.see_ds(i + 1, &ds, check.as_ref());
         if let Some(problem) = check.as_ref().and_then(RrsetCheck::problem_if_insecure) {
+            chain.set_link(i + 1, LinkStatus::Broken(Break::DsNotSigned));
             let text = format!(
                 "the DS RRset for {} served by {} ({}) is not validly signed: {problem}",
                 child.zone, hop.zone, hop.node
@@ -219,6 +229,7 @@ fn fail_unreachable(chain: &mut Chain, at: &Name, text: String) {
 /// The hop's DNSKEY RRset, validated with `ds_set`; `None` after recording
 /// the failure in `chain`.
 async fn trusted_keys(
+    i: usize,
     hop: &Hop,
     ds_set: &[Record],
     opts: &ProbeOptions,
@@ -228,13 +239,16 @@ async fn trusted_keys(
     let response: Response = match probe::query(hop.server, &hop.zone, Rtype::DNSKEY, opts).await {
         Ok(r) => r,
         Err(e) => {
+            chain.set_link(i, LinkStatus::Broken(Break::Unreachable));
             fail_unreachable(chain, &hop.zone, e.to_string());
             return None;
         }
     };
     let dnskeys = response.rrset(Section::Answer, &hop.zone, Rtype::DNSKEY);
     let keys = KeyInfo::from_rrset(&dnskeys);
+    chain.see_keys(i, &keys, ds_set);
     if keys.is_empty() {
+        chain.set_link(i, LinkStatus::Broken(Break::NoDnskey));
         fail_bogus(
             chain,
             &hop.zone,
@@ -255,6 +269,7 @@ async fn trusted_keys(
         .filter(|k| ds_views.iter().any(|ds| ds_matches(&hop.zone, ds, k)))
         .collect();
     if vouched.is_empty() {
+        chain.set_link(i, LinkStatus::Broken(Break::NoKeyMatchesDs));
         let tags: Vec<String> = ds_views
             .iter()
             .map(|d| {
@@ -281,6 +296,7 @@ async fn trusted_keys(
     let sigs = response.rrsigs_for(Section::Answer, &hop.zone, Rtype::DNSKEY);
     // The DNSKEY RRset must be signed by a key the DS vouches for.
     let check = check_rrset(&hop.zone, &dnskeys, &sigs, &keys, now)?;
+    chain.see_dnskey_signatures(i, &check);
     let by_vouched = check.signatures.iter().any(|s| {
         s.is_valid()
             && vouched
@@ -288,6 +304,7 @@ async fn trusted_keys(
                 .any(|k| k.tag == s.key_tag && k.algorithm == s.algorithm)
     });
     if by_vouched {
+        chain.set_link(i, LinkStatus::Secure);
         let tags: Vec<String> = vouched.iter().map(|k| k.tag.to_string()).collect();
         chain.notes.push(LinkNote {
             ok: true,
@@ -325,6 +342,7 @@ async fn trusted_keys(
             vouched_text
         )
     };
+    chain.set_link(i, LinkStatus::Broken(Break::DnskeyNotSignedByDsKey));
     fail_bogus(chain, &hop.zone, text, "RFC 4035 §5.2");
     None
 }

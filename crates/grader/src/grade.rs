@@ -241,7 +241,7 @@ pub async fn grade_trainee(
             to_result(&spec.id, spec.points, severity, verdict)
         })
         .collect();
-    GradeReport::new(
+    let mut report = GradeReport::new(
         trainee.name.clone(),
         trainee.zone.to_string(),
         scenario.id.id().to_string(),
@@ -249,7 +249,9 @@ pub async fn grade_trainee(
         graded_at,
         started.elapsed().as_millis() as u64,
         results,
-    )
+    );
+    report.chain = chain;
+    report
 }
 
 /// Everything gathered for one trainee and exercise.

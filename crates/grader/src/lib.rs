@@ -11,14 +11,16 @@
 
 pub mod attempts;
 pub mod chain;
+pub mod chain_checks;
 #[cfg(test)]
 mod check_tables;
-pub mod chain_checks;
 pub mod checks;
 pub mod denial;
 pub mod grade;
+pub mod hop_view;
 pub mod lab_sync;
 pub mod outcome;
+pub mod picture;
 /// The DNS client, shared with the backends ([`dnslab_probe::client`]).
 pub use dnslab_probe::client as probe;
 pub mod report;

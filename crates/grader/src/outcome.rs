@@ -135,6 +135,12 @@ pub struct GradeReport {
     /// How long grading this trainee and exercise took.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
+    /// The chain-of-trust walk the chain checks read, when the exercise
+    /// has any: what the chain picture is drawn from
+    /// ([`crate::picture::chain_svg`]). Not part of the JSON report (nor
+    /// of the class record, `attempts`).
+    #[serde(skip)]
+    pub chain: Option<crate::chain::Chain>,
 }
 
 impl GradeReport {
@@ -162,6 +168,7 @@ impl GradeReport {
             graded_at,
             duration_ms,
             checks,
+            chain: None,
         }
     }
 }

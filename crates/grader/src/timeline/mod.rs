@@ -14,7 +14,7 @@ pub mod start;
 pub mod states;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use dnslab_probe::timeline::path;
 pub use evaluate::{Evaluation, Violation, evaluate, evaluate_since};

@@ -10,21 +10,21 @@ use dnslab_zone::keys::ds::{DigestType, ds_rdata};
 use dnslab_zone::sign::rrsig::header;
 use dnslab_zone::{Algorithm, Name, Record, Rtype};
 
-const TTL: u32 = 60;
-const T0: i64 = 1_800_000_000;
+pub(crate) const TTL: u32 = 60;
+pub(crate) const T0: i64 = 1_800_000_000;
 
-struct Zone {
-    apex: Name,
+pub(crate) struct Zone {
+    pub(crate) apex: Name,
 }
 
 impl Zone {
-    fn new() -> Zone {
+    pub(crate) fn new() -> Zone {
         Zone {
             apex: Name::parse_absolute("t1.ne.").unwrap(),
         }
     }
 
-    fn key(&self, alg: Algorithm, ksk: bool) -> Key {
+    pub(crate) fn key(&self, alg: Algorithm, ksk: bool) -> Key {
         Key::generate(self.apex.clone(), alg, ksk, T0).unwrap()
     }
 
@@ -62,7 +62,7 @@ impl Zone {
 
     /// A view: DS keys at the parent; DNSKEYs, who signs them, who signs
     /// the data.
-    fn view(
+    pub(crate) fn view(
         &self,
         ds: &[&Key],
         keys: &[&Key],
@@ -91,7 +91,7 @@ impl Zone {
 }
 
 /// A timeline sampled every 10 s: `phases` are (start offset, view).
-fn timeline(phases: Vec<(i64, Snapshot)>, end: i64) -> Timeline {
+pub(crate) fn timeline(phases: Vec<(i64, Snapshot)>, end: i64) -> Timeline {
     let mut t = Timeline::default();
     for (i, (_, view)) in phases.iter().enumerate() {
         t.views.push(Snapshot {
