@@ -167,9 +167,21 @@ pub struct TimelineArgs {
     #[arg(long)]
     pub trainee: String,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: FormatArg,
+    pub format: TimelineFormatArg,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub state: StateArgs,
+}
+
+/// `dnslab timeline --format`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineFormatArg {
+    Text,
+    Json,
+    /// The timeline as a picture (SVG).
+    Svg,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +190,10 @@ pub enum ReportFormatArg {
     Json,
     Junit,
     Csv,
+    /// The chain-of-trust picture of each graded trainee (SVG): one
+    /// trainee to stdout or `-o FILE`, several into `-o DIR` as
+    /// `DIR/<trainee>.svg`.
+    Svg,
 }
 
 #[derive(Args, Debug)]
@@ -193,7 +209,8 @@ pub struct GradeArgs {
     pub all: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormatArg,
-    /// Write the report to this file (atomically) instead of stdout.
+    /// Write the report to this file (atomically) instead of stdout
+    /// (`--format svg` with several trainees: this directory).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
     /// Grade the resolver at IP:PORT instead of the trainee's lab resolver

@@ -220,6 +220,19 @@ const README_COMMANDS: &[(&str, Runs)] = &[
         Runs::Elsewhere("grade_peers.rs (Unbound and named on a trainee's --resolver)"),
     ),
     (
+        "dnslab grade --exercise ds-submission --trainee t01 --format svg -o t01-chain.svg",
+        Runs::Pilot(&[
+            (
+                "grade --exercise ds-submission --trainee t01 --format svg",
+                &[0, 1],
+            ),
+            (
+                "grade --exercise ds-submission --trainee t01 --format svg -o t01-chain.svg",
+                &[0, 1],
+            ),
+        ]),
+    ),
+    (
         "dnslab scenario check scenarios/*.yaml",
         Runs::Elsewhere("scenarios.rs (shipped_scenarios_pass_check)"),
     ),
@@ -234,6 +247,16 @@ const README_COMMANDS: &[(&str, Runs)] = &[
     (
         "dnslab timeline --trainee t01",
         Runs::Pilot(&[("timeline --trainee t01", OK)]),
+    ),
+    (
+        "dnslab timeline --trainee t01 --format svg -o t01-timeline.svg",
+        Runs::Pilot(&[
+            ("timeline --trainee t01 --format svg", OK),
+            (
+                "timeline --trainee t01 --format svg -o t01-timeline.svg",
+                OK,
+            ),
+        ]),
     ),
     (
         "dnslab key settime keys/Kt01.ne.+013+NNNNN.key -P now -A +1h -I +2d -D +3d",

@@ -3,7 +3,7 @@
 use super::lab::{existing_lab, trainee};
 use crate::cli::{
     ExerciseListArgs, ExerciseShowArgs, ExerciseStartArgs, GradeArgs, ReportFormatArg,
-    ScenarioFilesArgs, ScenarioTestArgs, TimelineArgs,
+    ScenarioFilesArgs, ScenarioTestArgs, TimelineArgs, TimelineFormatArg,
 };
 use anyhow::Context;
 use dnslab_grader::grade::{GradeOptions, LabContext, grade_many};
@@ -73,6 +73,9 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
     if chosen.is_empty() {
         anyhow::bail!("nothing to grade: no exercise of the lab has a scenario file");
     }
+    if args.format == ReportFormatArg::Svg {
+        svg_preconditions(args, &trainees, &chosen)?;
+    }
     let now = dnslab_zone::rdata::time::now();
     let now = match &args.time {
         Some(t) => super::parse_time("--time", t, now)?,
@@ -93,11 +96,20 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = dnslab_grader::attempts::append(&log, &reports) {
         eprintln!("dnslab: warning: {}", dnslab_zone::ErrorChain(&e));
     }
+    let exit = if reports.iter().all(|r| r.passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
     let format = match args.format {
         ReportFormatArg::Text => Format::Text,
         ReportFormatArg::Json => Format::Json,
         ReportFormatArg::Junit => Format::Junit,
         ReportFormatArg::Csv => Format::Csv,
+        ReportFormatArg::Svg => {
+            write_chain_pictures(&reports, args.output.as_deref())?;
+            return Ok(exit);
+        }
     };
     let color = args.color || (args.output.is_none() && std::io::stdout().is_terminal());
     let text = render(&reports, format, color && format == Format::Text);
@@ -108,11 +120,76 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
         }
         None => print!("{text}"),
     }
-    Ok(if reports.iter().all(|r| r.passed) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit)
+}
+
+/// `grade --format svg` draws the chain walk of an exercise with chain
+/// checks, one picture per trainee: refuses before grading when there is
+/// nothing to draw or nowhere to put several pictures.
+fn svg_preconditions(
+    args: &GradeArgs,
+    trainees: &[dnslab_lab::Trainee],
+    chosen: &[Arc<Scenario>],
+) -> anyhow::Result<()> {
+    use dnslab_grader::checks::{self, Needs};
+    let walks_chain = chosen.iter().any(|s| {
+        s.checks
+            .iter()
+            .any(|c| checks::find(&c.id).is_some_and(|d| d.needs == Needs::Chain))
+    });
+    if !walks_chain {
+        let ids: Vec<&str> = chosen.iter().map(|s| s.id.id()).collect();
+        anyhow::bail!(
+            "--format svg draws the chain of trust, which no check of {} walks: grade an exercise with chain checks (e.g. --exercise ds-submission)",
+            ids.join(", ")
+        );
+    }
+    if trainees.len() > 1 && !args.output.as_deref().is_some_and(Path::is_dir) {
+        anyhow::bail!(
+            "--format svg with {} trainees writes one picture each: give an existing directory with -o DIR (they become DIR/<trainee>.svg), or one --trainee",
+            trainees.len()
+        );
+    }
+    Ok(())
+}
+
+/// One chain picture per trainee (from the first report that walked the
+/// chain, labelled with that report's first failed chain check): to
+/// stdout, to `output`, or as `output/<trainee>.svg` when it is a
+/// directory.
+fn write_chain_pictures(
+    reports: &[dnslab_grader::outcome::GradeReport],
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    use dnslab_grader::picture::{Finding, chain_svg};
+    let mut drawn: Vec<&str> = Vec::new();
+    for report in reports {
+        let Some(chain) = &report.chain else {
+            continue;
+        };
+        if drawn.contains(&report.trainee.as_str()) {
+            continue;
+        }
+        drawn.push(&report.trainee);
+        let svg = chain_svg(chain, Finding::from_report(report).as_ref());
+        match output {
+            Some(dir) if dir.is_dir() => {
+                let path = dir.join(format!("{}.svg", report.trainee));
+                write_file(&path, &svg)?;
+            }
+            Some(path) => write_file(path, &svg)?,
+            None => print!("{svg}"),
+        }
+    }
+    if drawn.is_empty() {
+        anyhow::bail!("no chain of trust was walked, so there is no picture to draw");
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    dnslab_zone::writer::write_file_atomically(path, |w| w.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn exercise_list(args: &ExerciseListArgs) -> anyhow::Result<ExitCode> {
@@ -310,11 +387,26 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<ExitCode> {
     let path = timeline::path(&state, &t.name);
     let recorded = Timeline::read(&path)?;
     let evaluation = evaluate(&recorded, &t.zone);
-    match args.format {
-        crate::cli::FormatArg::Text => {
-            print!("{}", timeline::render_text(&t.name, &recorded, &evaluation))
+    let out = |text: &str| -> anyhow::Result<()> {
+        match &args.output {
+            Some(path) => write_file(path, text),
+            None => {
+                print!("{text}");
+                Ok(())
+            }
         }
-        crate::cli::FormatArg::Json => {
+    };
+    match args.format {
+        TimelineFormatArg::Text => out(&timeline::render_text(&t.name, &recorded, &evaluation))?,
+        TimelineFormatArg::Svg => {
+            let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
+            let histories = timeline::states::histories(&evaluation, &times);
+            out(&dnslab_grader::picture::timeline_svg(
+                &evaluation,
+                &histories,
+            ))?
+        }
+        TimelineFormatArg::Json => {
             let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
             let histories = timeline::states::histories(&evaluation, &times);
             let value = serde_json::json!({
@@ -348,7 +440,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<ExitCode> {
                     "at": v.at, "story": v.story, "reference": v.reference,
                 })),
             });
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            out(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         }
     }
     Ok(if evaluation.is_safe() {
