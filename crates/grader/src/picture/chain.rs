@@ -360,8 +360,8 @@ fn key_node(svg: &mut Svg, key: &KeyInfo, (x, y): (f64, f64)) {
         &[("font-weight", "bold".into())],
         &first,
     );
-    let algorithm = format!("alg {} {}", key.algorithm.0, key.algorithm);
-    let algorithm: String = algorithm.chars().take(24).collect();
+    // `ECDSAP256SHA256 (13)`: the mnemonic and the number fit the node.
+    let algorithm: String = key.algorithm.to_string().chars().take(24).collect();
     svg.text(x + 8.0, y + 30.0, FONT - 2.0, &[], &algorithm);
     svg.close("g");
 }
