@@ -40,6 +40,180 @@ pub enum LabZoneError {
     UnknownZone(Name),
 }
 
+/// The lab root's KSKs as DNSKEY records: the lab's trust anchor
+/// (`dnslab trust-anchor --format dnskey`, the reference resolver's
+/// `trust-anchor.dnskey`).
+pub fn root_anchor(
+    state: &StateDir,
+    plan: &LabPlan,
+) -> Result<Vec<Record>, dnslab_lab::StateError> {
+    let root = Name::root();
+    Ok(state
+        .load_keys(&root)?
+        .iter()
+        .filter(|k| k.is_sep())
+        .map(|k| {
+            Record::new(
+                root.clone(),
+                Rtype::DNSKEY,
+                plan.timers.dnskey_ttl,
+                k.dnskey_rdata(),
+            )
+        })
+        .collect())
+}
+
+/// A DS submission that is not one for the trainee's zone. The messages
+/// name the command-line option (`--ds`, the key file), as `dnslab ds
+/// submit` shows them; the web's form drops the option's name.
+#[derive(Debug, thiserror::Error)]
+pub enum DsInputError {
+    #[error(transparent)]
+    Parse(#[from] dnslab_zone::parser::ZoneFileError),
+    #[error(
+        "--ds {text:?} holds no record; give a DS record such as '{zone} IN DS 12345 13 2 <hex digest>'"
+    )]
+    Empty { text: String, zone: Name },
+    #[error("--ds {text:?} is for {owner}, but {trainee}'s zone is {zone}")]
+    OtherZone {
+        text: String,
+        owner: Name,
+        trainee: String,
+        zone: Name,
+    },
+    #[error(
+        "--ds {text:?} is a {rtype} record; give a DS record such as '{zone} IN DS 12345 13 2 <hex digest>' (or the KSK's DNSKEY record)"
+    )]
+    NotDs {
+        text: String,
+        rtype: Rtype,
+        zone: Name,
+    },
+    #[error("{} is a key for {owner}, but {trainee}'s zone is {zone}", .file.display())]
+    KeyOfOtherZone {
+        file: PathBuf,
+        owner: Name,
+        trainee: String,
+        zone: Name,
+    },
+}
+
+/// The DS records a registrar's form would take from `text`: DS records,
+/// or DNSKEY records whose DS (SHA-256, TTL `ds_ttl`) is meant; each for
+/// `trainee`'s zone.
+pub fn ds_from_text(
+    trainee: &Trainee,
+    ds_ttl: u32,
+    text: &str,
+) -> Result<Vec<Record>, DsInputError> {
+    use dnslab_zone::keys::ds::{DigestType, ds_rdata};
+    let options = ParseOptions {
+        origin: Some(trainee.zone.clone()),
+        default_ttl: Some(3600),
+    };
+    let records = dnslab_zone::parser::parse_bytes(text.as_bytes(), "--ds".as_ref(), &options)?;
+    if records.is_empty() {
+        return Err(DsInputError::Empty {
+            text: text.to_string(),
+            zone: trainee.zone.clone(),
+        });
+    }
+    let mut ds = Vec::with_capacity(records.len());
+    for r in records {
+        if !r.owner.eq_ignore_case(&trainee.zone) {
+            return Err(DsInputError::OtherZone {
+                text: text.to_string(),
+                owner: r.owner,
+                trainee: trainee.name.clone(),
+                zone: trainee.zone.clone(),
+            });
+        }
+        match r.rtype {
+            Rtype::DS => ds.push(r),
+            Rtype::DNSKEY => ds.push(Record::new(
+                trainee.zone.clone(),
+                Rtype::DS,
+                ds_ttl,
+                ds_rdata(&trainee.zone, &r.rdata, DigestType::Sha256),
+            )),
+            rtype => {
+                return Err(DsInputError::NotDs {
+                    text: text.to_string(),
+                    rtype,
+                    zone: trainee.zone.clone(),
+                });
+            }
+        }
+    }
+    Ok(ds)
+}
+
+/// The DS (SHA-256, TTL `ds_ttl`) of `key`, read from `file`, which must
+/// be a key of `trainee`'s zone. A key without the SEP flag is accepted
+/// (the caller may warn): parents hold what they are given.
+pub fn ds_of_key(
+    trainee: &Trainee,
+    ds_ttl: u32,
+    key: &dnslab_zone::keys::Key,
+    file: &std::path::Path,
+) -> Result<Record, DsInputError> {
+    use dnslab_zone::keys::ds::{DigestType, ds_rdata};
+    if !key.owner.eq_ignore_case(&trainee.zone) {
+        return Err(DsInputError::KeyOfOtherZone {
+            file: file.to_path_buf(),
+            owner: key.owner.clone(),
+            trainee: trainee.name.clone(),
+            zone: trainee.zone.clone(),
+        });
+    }
+    Ok(Record::new(
+        trainee.zone.clone(),
+        Rtype::DS,
+        ds_ttl,
+        ds_rdata(&trainee.zone, &key.dnskey_rdata(), DigestType::Sha256),
+    ))
+}
+
+/// Puts `records` as `trainee`'s DS set in the TLD and re-signs it;
+/// returns the signed TLD file.
+pub fn submit_ds(
+    state: &StateDir,
+    plan: &LabPlan,
+    trainee: &Trainee,
+    records: &[Record],
+) -> Result<PathBuf, LabZoneError> {
+    store_ds(state, trainee, records)?;
+    sign_lab_zone(state, plan, &parent_of(trainee))
+}
+
+/// When the lab runs, waits (10 s at most) until `trainee`'s TLD serves
+/// exactly `records` as the zone's DS set, so that whatever comes next (a
+/// query, a grade) sees it: `Some(true)` once it does, `Some(false)` when
+/// it did not in time, `None` when the lab does not run.
+pub fn wait_until_ds_served(
+    state: &StateDir,
+    plan: &LabPlan,
+    trainee: &Trainee,
+    records: &[Record],
+) -> Option<bool> {
+    use std::time::{Duration, Instant};
+    state.supervisor().running()?;
+    let tld = plan.tld(&trainee.tld)?;
+    let mut want: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
+    want.sort();
+    want.dedup();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let served =
+            crate::probe::served_ds(tld.address, &trainee.zone, Duration::from_millis(300));
+        if served.as_ref() == Some(&want) {
+            return Some(true);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(false)
+}
+
 /// Where a trainee's submitted DS records are kept.
 pub fn ds_file(state: &StateDir, trainee: &Trainee) -> PathBuf {
     state.join("ds").join(format!("{}.ds", trainee.name))
@@ -207,8 +381,8 @@ mod error_tests {
     //! The backends' errors keep their causes as sources: a node's socket
     //! error reads "node root: cannot listen on …: <hint>: <OS error>",
     //! each part once.
-    use crate::embedded::BackendError;
     use crate::resolver::ResolverError;
+    use crate::supervisor::BackendError;
     use dnslab_server::server::ServeError;
     use dnslab_zone::{ErrorChain, repeated_cause};
     use std::net::UdpSocket;

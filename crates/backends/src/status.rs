@@ -58,6 +58,7 @@
 use dnslab_lab::{LabPlan, Role, StateDir};
 use dnslab_probe::served::{LoadError, load_error, served_file};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,13 +124,14 @@ pub fn lab_status(
     backend: &str,
     pid: Option<u32>,
     running: bool,
-    healthy: &dyn Fn(&dnslab_lab::Node) -> (bool, Option<String>),
+    health: &dyn Fn(&dnslab_lab::Node) -> Health,
 ) -> LabStatus {
     let nodes = plan
         .nodes
         .iter()
         .map(|n| {
-            let (ok, note) = healthy(n);
+            let h = health(n);
+            let (ok, note) = (h.is_healthy(), h.note());
             // Only a node the lab runs reads the trainee's file.
             let zone_error = match (&n.trainee, n.role) {
                 (Some(t), Role::Auth) if plan.runs_auth => {
@@ -172,6 +174,160 @@ pub fn lab_status(
         nodes,
         trainees,
     }
+}
+
+/// A node's health, as `dnslab status` says it: the one policy for what
+/// is probed and what a node that is not probed is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// It answers as its role asks (an authoritative SOA answer for its
+    /// first zone; a recursive answer for the root SOA).
+    Answers,
+    /// It should answer but does not.
+    Silent { why: String },
+    /// The trainee runs it (`nodes.auth: false`, `nodes.resolver: false`):
+    /// not the lab's to probe.
+    RunByTrainee { setting: &'static str },
+    /// The lab's supervisor is not running.
+    LabStopped,
+    /// Docker: its container is not running, or the engine does not answer.
+    Container { why: String },
+}
+
+impl Health {
+    pub fn is_healthy(&self) -> bool {
+        *self == Health::Answers
+    }
+
+    /// Why it is not healthy, in a few words.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Health::Answers => None,
+            Health::Silent { why } | Health::Container { why } => Some(why.clone()),
+            Health::RunByTrainee { setting } => Some(format!("run by the trainee ({setting})")),
+            Health::LabStopped => Some("the lab is not running".to_string()),
+        }
+    }
+}
+
+/// Probes one node as its role asks (blocking, a few seconds at most).
+fn probe_node(plan: &LabPlan, node: &dnslab_lab::Node, running: bool) -> Health {
+    use std::time::Duration;
+    if node.role == Role::Resolver && !plan.runs_resolver {
+        return Health::RunByTrainee {
+            setting: "nodes.resolver: false",
+        };
+    }
+    if node.role == Role::Auth && !plan.runs_auth {
+        return Health::RunByTrainee {
+            setting: "nodes.auth: false",
+        };
+    }
+    if !running {
+        return Health::LabStopped;
+    }
+    if node.role.is_resolver() {
+        return if crate::probe::answers_recursive(node.address, Duration::from_secs(2)) {
+            Health::Answers
+        } else {
+            Health::Silent {
+                why: "no recursive answer for . SOA".to_string(),
+            }
+        };
+    }
+    let apex = node
+        .zones
+        .first()
+        .cloned()
+        .unwrap_or_else(dnslab_zone::Name::root);
+    if crate::probe::answers_soa(node.address, &apex, Duration::from_millis(500)) {
+        Health::Answers
+    } else {
+        Health::Silent {
+            why: format!("no authoritative answer for {apex} SOA"),
+        }
+    }
+}
+
+/// Node name → health, every node probed at once (each in its own thread).
+fn probe_all(plan: &LabPlan, running: bool) -> HashMap<String, Health> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .nodes
+            .iter()
+            .map(|node| (node, scope.spawn(move || probe_node(plan, node, running))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(node, h)| {
+                let health = h.join().unwrap_or(Health::Silent {
+                    why: "the probe failed".to_string(),
+                });
+                (node.name.clone(), health)
+            })
+            .collect()
+    })
+}
+
+/// The lab's status now, on whichever backend it runs: the supervisor,
+/// every node probed ([`Health`]), on Docker each container's state and
+/// published port.
+pub fn collect(state: &StateDir, plan: &LabPlan) -> LabStatus {
+    let pid = state.supervisor().running().map(|id| id.pid);
+    if let Some(record) = crate::docker::record::load(state) {
+        return docker_status(state, plan, &record, pid);
+    }
+    let health = probe_all(plan, pid.is_some());
+    lab_status(plan, state, "embedded", pid, pid.is_some(), &|n| {
+        health.get(&n.name).cloned().unwrap_or(Health::LabStopped)
+    })
+}
+
+/// The status of a Docker lab: each node's container state, published
+/// port and health through that port.
+fn docker_status(
+    state: &StateDir,
+    plan: &LabPlan,
+    record: &crate::docker::record::DockerRecord,
+    pid: Option<u32>,
+) -> LabStatus {
+    // The engine's answer needs a runtime; status is asked from plain
+    // threads (the CLI, the web's blocking handlers).
+    let containers = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
+        .and_then(|rt| rt.block_on(crate::docker::lab::states_for_status(&plan.workshop)));
+    let health = probe_all(plan, true);
+    let mut status = lab_status(plan, state, "docker", pid, pid.is_some(), &|n| {
+        let container = containers
+            .as_ref()
+            .map(|c| c.get(&n.name).map_or("missing", String::as_str));
+        match container {
+            None => Health::Container {
+                why: "the Docker engine does not answer".to_string(),
+            },
+            Some(state) if state != "running" && record.ports.contains_key(&n.name) => {
+                Health::Container {
+                    why: format!("container {state}: `dnslab up` brings it back"),
+                }
+            }
+            Some(_) => health.get(&n.name).cloned().unwrap_or(Health::LabStopped),
+        }
+    });
+    for n in &mut status.nodes {
+        n.host = record.ports.get(&n.name).map(|p| format!("127.0.0.1:{p}"));
+        n.container = containers
+            .as_ref()
+            .and_then(|c| c.get(&n.name).cloned())
+            .or_else(|| {
+                record
+                    .ports
+                    .contains_key(&n.name)
+                    .then(|| "missing".to_string())
+            });
+    }
+    status
 }
 
 /// Why the lab as a whole is down (see the module docs): grading it

@@ -20,7 +20,8 @@
 
 use super::image::ImageKind;
 use super::{DockerError, Progress, container_name, label_filter, labels, workshop_labels};
-use crate::embedded::{self, BackendError};
+use crate::nodes;
+use crate::supervisor::{self, BackendError};
 use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, NetworkingConfig,
@@ -132,7 +133,7 @@ pub fn node_specs(
     let public = super::lab::public_dir(state);
     let resolvers_dir = state.join("resolvers");
     let mut specs = Vec::new();
-    for (node, config) in embedded::node_configs(plan, state)? {
+    for (node, config) in nodes::node_configs(plan, state)? {
         let mut args = vec![
             "serve".to_string(),
             "--listen".to_string(),
@@ -186,7 +187,7 @@ pub fn node_specs(
         )?);
     }
     for node in plan.nodes.iter().filter(|n| n.role.is_resolver()) {
-        let Some(config) = embedded::resolver_config(plan, state, node) else {
+        let Some(config) = nodes::resolver_config(plan, state, node) else {
             continue;
         };
         // The public copies: the state directory's own files sit beside
@@ -200,7 +201,7 @@ pub fn node_specs(
         ];
         let mut watched = Vec::new();
         if let Some(anchors) = &config.trust_anchors {
-            let anchors = if *anchors == embedded::reference_anchor_file(state) {
+            let anchors = if *anchors == supervisor::reference_anchor_file(state) {
                 public.join("trust-anchor.dnskey")
             } else {
                 anchors.clone()

@@ -5,7 +5,7 @@ use super::containers::{self, NodeSpec};
 use super::image::{self, ImageKind};
 use super::record::{self, DockerRecord};
 use super::{DockerError, Progress, connect, network};
-use crate::embedded::{self, BackendError};
+use crate::supervisor::{self, BackendError};
 use bollard::Docker;
 use dnslab_lab::{LabPlan, Role, StateDir};
 use dnslab_zone::ErrorChain;
@@ -54,7 +54,7 @@ pub async fn bring_up(
     plan.rebase(net.subnet, 53);
     {
         let (p, s) = (plan.clone(), state.clone());
-        tokio::task::spawn_blocking(move || embedded::prepare_state(&p, &s))
+        tokio::task::spawn_blocking(move || supervisor::prepare_state(&p, &s))
             .await
             .map_err(|e| DockerError::Setup(format!("preparing the state: {e}")))?
             .map_err(lab_error)?;
@@ -127,9 +127,9 @@ fn write_public_files(state: &StateDir) -> Result<(), DockerError> {
         source,
     })?;
     for (from, name) in [
-        (embedded::root_hints_file(state), "root.hints"),
+        (supervisor::root_hints_file(state), "root.hints"),
         (
-            embedded::reference_anchor_file(state),
+            supervisor::reference_anchor_file(state),
             "trust-anchor.dnskey",
         ),
     ] {
@@ -321,8 +321,8 @@ pub async fn supervise(
 ) -> Result<(), DockerError> {
     let me = state
         .record_supervisor()
-        .map_err(|e| Box::new(embedded::BackendError::from(e)))?;
-    let ready = embedded::ready_file(&state);
+        .map_err(|e| Box::new(supervisor::BackendError::from(e)))?;
+    let ready = supervisor::ready_file(&state);
     dnslab_zone::writer::write_file_atomically(&ready, |w| {
         w.write_all(format!("{}\n", me.pid).as_bytes())
     })
@@ -330,12 +330,14 @@ pub async fn supervise(
         path: ready.clone(),
         source,
     })?;
-    let resign = tokio::spawn(embedded::resign_periodically(plan.clone(), state.clone()));
-    let timelines = tokio::spawn(embedded::record_timelines(plan.clone(), state.clone()));
-    let scan = plan
-        .cds_scan
-        .enabled
-        .then(|| tokio::spawn(embedded::scan_cds_periodically(plan.clone(), state.clone())));
+    let resign = tokio::spawn(supervisor::resign_periodically(plan.clone(), state.clone()));
+    let timelines = tokio::spawn(supervisor::record_timelines(plan.clone(), state.clone()));
+    let scan = plan.cds_scan.enabled.then(|| {
+        tokio::spawn(supervisor::scan_cds_periodically(
+            plan.clone(),
+            state.clone(),
+        ))
+    });
     let resolvers = tokio::spawn(follow_resolver_confs(plan.clone(), state.clone(), record));
     tracing::info!(workshop = %plan.workshop, "Docker lab supervised");
     shutdown.await;

@@ -56,7 +56,7 @@ pub enum DockerError {
     #[error("nodes did not answer within {seconds} s: {nodes}")]
     NotHealthy { seconds: u64, nodes: String },
     #[error(transparent)]
-    Lab(#[from] Box<crate::embedded::BackendError>),
+    Lab(#[from] Box<crate::supervisor::BackendError>),
 }
 
 impl DockerError {

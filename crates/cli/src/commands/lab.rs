@@ -6,15 +6,12 @@ use crate::cli::{
 };
 use anyhow::{Context, bail};
 use dnslab_backends::docker;
-use dnslab_backends::embedded::{self, read_pid, ready_file, running_pid};
-use dnslab_backends::lab_zones::{parent_of, sign_lab_zone, store_ds, submitted_ds};
-use dnslab_backends::probe::answers_soa;
-use dnslab_backends::status::{LabStatus, lab_status};
-use dnslab_lab::{LabPlan, Role, StateDir, StateError, Supervisor, Trainee};
+use dnslab_backends::lab_zones::{self, parent_of, submitted_ds};
+use dnslab_backends::supervisor::{self, ready_file, running_pid};
+use dnslab_backends::{embedded, nodes, status::LabStatus};
+use dnslab_lab::{LabPlan, StateDir, StateError, Supervisor, Trainee};
 use dnslab_zone::keys::Key;
-use dnslab_zone::keys::ds::{DigestType, ds_rdata};
-use dnslab_zone::parser::{ParseOptions, parse_bytes};
-use dnslab_zone::{Name, Record, Rtype};
+use dnslab_zone::{Name, Record};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -145,14 +142,14 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     }
     let (workshop, nodes, path) = (
         plan.workshop.clone(),
-        served_nodes(&plan, &state),
+        nodes::run_count(&plan, &state),
         state.path().to_path_buf(),
     );
-    let ready = ready_file(&state);
+    let ready_state = state.clone();
     std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if read_pid(&ready) == Some(std::process::id()) {
+            if supervisor::is_ready(&ready_state, std::process::id()) {
                 println!(
                     "lab {workshop} is up: {nodes} nodes answering in {:.2} s; state in {}; Ctrl-C stops it",
                     started.elapsed().as_secs_f64(),
@@ -196,7 +193,7 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
     // A supervisor from an earlier `up` holds the old port map: replaced,
     // once the lab is up (a failed `up` leaves it supervising).
     if let Some(supervisor) = state.supervisor().running()
-        && !embedded::stop(supervisor, Duration::from_secs(10))
+        && !supervisor::stop(supervisor, Duration::from_secs(10))
     {
         bail!(
             "the running lab supervisor (pid {}) did not stop",
@@ -239,33 +236,17 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The nodes the lab runs and `up` waits for.
-fn served_nodes(plan: &LabPlan, state: &StateDir) -> usize {
-    plan.nodes
-        .iter()
-        .filter(|n| match n.role {
-            Role::Auth => plan.runs_auth,
-            Role::Resolver | Role::ReferenceResolver => {
-                embedded::resolver_config(plan, state, n).is_some()
-            }
-            _ => true,
-        })
-        .count()
-}
-
-/// Starts the supervisor in the background and waits until it is ready.
+/// Starts the supervisor in the background (this binary, `up
+/// --supervise`) and waits until it is ready.
 fn detach(
     args: &UpArgs,
     plan: &LabPlan,
     state: &StateDir,
     started: Instant,
 ) -> anyhow::Result<ExitCode> {
-    use std::os::unix::process::CommandExt;
-    let log_path = embedded::log_file(state);
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("cannot create {}", log_path.display()))?;
     let exe = std::env::current_exe().context("cannot find the dnslab executable")?;
-    let mut child = std::process::Command::new(exe)
+    let mut command = std::process::Command::new(exe);
+    command
         .arg("up")
         .arg(&args.labfile)
         .arg("--state-dir")
@@ -275,167 +256,25 @@ fn detach(
         .arg(match args.backend {
             BackendArg::Embedded => "embedded",
             BackendArg::Docker => "docker",
-        })
-        .env(
-            "DNSLAB_LOG",
-            std::env::var("DNSLAB_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        // Its own process group: Ctrl-C in this terminal does not stop it.
-        .process_group(0)
-        .spawn()
-        .context("cannot start the lab supervisor")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if read_pid(&ready_file(state)) == Some(child.id()) {
-            if args.backend == BackendArg::Docker {
-                println!("supervisor pid {}", child.id());
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "lab {} is up: {} nodes answering in {:.2} s (supervisor pid {}); state in {}",
-                plan.workshop,
-                served_nodes(plan, state),
-                started.elapsed().as_secs_f64(),
-                child.id(),
-                state.path().display()
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        if let Some(status) = child.try_wait()? {
-            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(15).collect();
-            bail!(
-                "the lab supervisor stopped ({status}); the end of {}:\n{}",
-                log_path.display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            bail!(
-                "the lab did not come up within 30 s; see {}",
-                log_path.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
+        });
+    let pid = supervisor::start_detached(command, state)?;
+    if args.backend == BackendArg::Docker {
+        println!("supervisor pid {pid}");
+        return Ok(ExitCode::SUCCESS);
     }
+    println!(
+        "lab {} is up: {} nodes answering in {:.2} s (supervisor pid {pid}); state in {}",
+        plan.workshop,
+        nodes::run_count(plan, state),
+        started.elapsed().as_secs_f64(),
+        state.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
-fn probe_all(plan: &LabPlan, running: bool) -> Vec<(bool, Option<String>)> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = plan
-            .nodes
-            .iter()
-            .map(|node| {
-                scope.spawn(move || {
-                    if node.role.is_resolver() {
-                        if node.role == Role::Resolver && !plan.runs_resolver {
-                            return (
-                                false,
-                                Some("run by the trainee (nodes.resolver: false)".to_string()),
-                            );
-                        }
-                        if !running {
-                            return (false, Some("the lab is not running".to_string()));
-                        }
-                        let ok = dnslab_backends::probe::answers_recursive(
-                            node.address,
-                            Duration::from_secs(2),
-                        );
-                        return (
-                            ok,
-                            (!ok).then(|| "no recursive answer for . SOA".to_string()),
-                        );
-                    }
-                    if node.role == Role::Auth && !plan.runs_auth {
-                        return (
-                            false,
-                            Some("run by the trainee (nodes.auth: false)".to_string()),
-                        );
-                    }
-                    if !running {
-                        return (false, Some("the lab is not running".to_string()));
-                    }
-                    let apex = node.zones.first().cloned().unwrap_or_else(Name::root);
-                    let ok = answers_soa(node.address, &apex, Duration::from_millis(500));
-                    (
-                        ok,
-                        (!ok).then(|| format!("no authoritative answer for {apex} SOA")),
-                    )
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or((false, None)))
-            .collect()
-    })
-}
-
+/// The lab's status now ([`dnslab_backends::status::collect`]).
 pub fn current_status(state: &StateDir, plan: &LabPlan) -> LabStatus {
-    if let Some(record) = docker::record::load(state) {
-        return docker_status(state, plan, &record);
-    }
-    let pid = running_pid(state);
-    let health = health_by_name(plan, pid.is_some());
-    lab_status(plan, state, "embedded", pid, pid.is_some(), &|n| {
-        health.get(&n.name).cloned().unwrap_or((false, None))
-    })
-}
-
-/// Node name → (healthy, why not), from probing every node.
-fn health_by_name(
-    plan: &LabPlan,
-    running: bool,
-) -> std::collections::HashMap<String, (bool, Option<String>)> {
-    plan.nodes
-        .iter()
-        .map(|n| n.name.clone())
-        .zip(probe_all(plan, running))
-        .collect()
-}
-
-/// The status of a Docker lab: each node's container state, published
-/// port and health through that port.
-fn docker_status(
-    state: &StateDir,
-    plan: &LabPlan,
-    record: &docker::record::DockerRecord,
-) -> LabStatus {
-    let pid = running_pid(state);
-    let containers = runtime()
-        .ok()
-        .and_then(|rt| rt.block_on(docker::lab::states_for_status(&plan.workshop)));
-    let health = health_by_name(plan, true);
-    let mut status = lab_status(plan, state, "docker", pid, pid.is_some(), &|n| {
-        let container = containers
-            .as_ref()
-            .map(|c| c.get(&n.name).map_or("missing", String::as_str));
-        match container {
-            None => (false, Some("the Docker engine does not answer".to_string())),
-            Some(state) if state != "running" && record.ports.contains_key(&n.name) => (
-                false,
-                Some(format!("container {state}: `dnslab up` brings it back")),
-            ),
-            Some(_) => health.get(&n.name).cloned().unwrap_or((false, None)),
-        }
-    });
-    for n in &mut status.nodes {
-        n.host = record.ports.get(&n.name).map(|p| format!("127.0.0.1:{p}"));
-        n.container = containers
-            .as_ref()
-            .and_then(|c| c.get(&n.name).cloned())
-            .or_else(|| {
-                record
-                    .ports
-                    .contains_key(&n.name)
-                    .then(|| "missing".to_string())
-            });
-    }
-    status
+    dnslab_backends::status::collect(state, plan)
 }
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -529,7 +368,7 @@ pub fn down(args: &DownArgs) -> anyhow::Result<ExitCode> {
     let record = docker::record::load(&state);
     match state.supervisor() {
         Supervisor::Running(supervisor) => {
-            if !embedded::stop(&supervisor, Duration::from_secs(10)) {
+            if !supervisor::stop(&supervisor, Duration::from_secs(10)) {
                 bail!("the lab supervisor (pid {}) did not stop", supervisor.pid);
             }
             println!("lab stopped (pid {})", supervisor.pid);
@@ -618,9 +457,8 @@ pub(crate) fn reset_trainee(
     // On Docker the trainee's containers mount the workspace directory,
     // which reset replaced: they are made again.
     if let Some(record) = docker::record::load(state) {
-        let n = runtime()?.block_on(docker::lab::recreate_trainee(
-            plan, state, &record, &t.name,
-        ))?;
+        let n =
+            runtime()?.block_on(docker::lab::recreate_trainee(plan, state, &record, &t.name))?;
         said.push(format!(
             "{}: {n} containers re-created on the new workspace",
             t.name
@@ -647,28 +485,12 @@ pub(crate) fn reset_trainee(
     Ok(said)
 }
 
-fn root_ksk_records(state: &StateDir, plan: &LabPlan) -> anyhow::Result<Vec<Record>> {
-    let keys = state.load_keys(&Name::root())?;
-    Ok(keys
-        .iter()
-        .filter(|k| k.is_sep())
-        .map(|k| {
-            Record::new(
-                Name::root(),
-                Rtype::DNSKEY,
-                plan.timers.dnskey_ttl,
-                k.dnskey_rdata(),
-            )
-        })
-        .collect())
-}
-
 pub fn trust_anchor(args: &TrustAnchorArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = existing_lab(&args.state)?;
     let ds = state.ds_records(&Name::root(), plan.timers.ds_ttl)?;
     match args.format {
         AnchorFormat::Ds => ds.iter().for_each(|r| println!("{r}")),
-        AnchorFormat::Dnskey => root_ksk_records(&state, &plan)?
+        AnchorFormat::Dnskey => lab_zones::root_anchor(&state, &plan)?
             .iter()
             .for_each(|r| println!("{r}")),
         AnchorFormat::Unbound => {
@@ -733,58 +555,21 @@ pub fn root_hints(args: &StateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The DS records a registrar's form would take from `text`: DS records,
-/// or DNSKEY records whose DS (SHA-256, TTL `ds_ttl`) is meant; each
-/// for `t`'s zone.
+/// The DS records a registrar's form would take from `text`
+/// ([`lab_zones::ds_from_text`]).
 pub(crate) fn ds_from_text(t: &Trainee, ds_ttl: u32, text: &str) -> anyhow::Result<Vec<Record>> {
-    let options = ParseOptions {
-        origin: Some(t.zone.clone()),
-        default_ttl: Some(3600),
-    };
-    let records = parse_bytes(text.as_bytes(), "--ds".as_ref(), &options)?;
-    if records.is_empty() {
-        bail!(
-            "--ds {text:?} holds no record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>'",
-            t.zone
-        );
-    }
-    let mut ds = Vec::with_capacity(records.len());
-    for r in records {
-        if !r.owner.eq_ignore_case(&t.zone) {
-            bail!(
-                "--ds {text:?} is for {}, but {}'s zone is {}",
-                r.owner,
-                t.name,
-                t.zone
-            );
-        }
-        match r.rtype {
-            Rtype::DS => ds.push(r),
-            Rtype::DNSKEY => ds.push(Record::new(
-                t.zone.clone(),
-                Rtype::DS,
-                ds_ttl,
-                ds_rdata(&t.zone, &r.rdata, DigestType::Sha256),
-            )),
-            other => bail!(
-                "--ds {text:?} is a {other} record; give a DS record such as '{} IN DS 12345 13 2 <hex digest>' (or the KSK's DNSKEY record)",
-                t.zone
-            ),
-        }
-    }
-    Ok(ds)
+    Ok(lab_zones::ds_from_text(t, ds_ttl, text)?)
 }
 
-/// Puts `records` as `t`'s DS set in the TLD and re-signs it; returns the
-/// signed TLD file.
+/// Puts `records` as `t`'s DS set in the TLD and re-signs it
+/// ([`lab_zones::submit_ds`]); returns the signed TLD file.
 pub(crate) fn put_ds(
     state: &StateDir,
     plan: &LabPlan,
     t: &Trainee,
     records: &[Record],
 ) -> anyhow::Result<std::path::PathBuf> {
-    store_ds(state, t, records)?;
-    Ok(sign_lab_zone(state, plan, &parent_of(t))?)
+    Ok(lab_zones::submit_ds(state, plan, t, records)?)
 }
 
 pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
@@ -793,27 +578,14 @@ pub fn ds_submit(args: &DsSubmitArgs) -> anyhow::Result<ExitCode> {
     let mut records = Vec::new();
     if let Some(keyfile) = &args.key {
         let key = Key::read(keyfile)?;
-        if !key.owner.eq_ignore_case(&t.zone) {
-            bail!(
-                "{} is a key for {}, but {}'s zone is {}",
-                keyfile.display(),
-                key.owner,
-                t.name,
-                t.zone
-            );
-        }
+        let ds = lab_zones::ds_of_key(t, plan.timers.ds_ttl, &key, keyfile)?;
         if !key.is_sep() {
             eprintln!(
                 "dnslab: warning: key {} has no SEP flag (a ZSK); the DS of the KSK is what parents hold",
                 key.tag()
             );
         }
-        records.push(Record::new(
-            t.zone.clone(),
-            Rtype::DS,
-            plan.timers.ds_ttl,
-            ds_rdata(&t.zone, &key.dnskey_rdata(), DigestType::Sha256),
-        ));
+        records.push(ds);
     }
     for text in &args.ds {
         records.extend(ds_from_text(t, plan.timers.ds_ttl, text)?);
@@ -849,7 +621,9 @@ pub fn ds_withdraw(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
 
 /// What `ds submit` and `ds withdraw` print after waiting.
 fn report_served(plan: &LabPlan, t: &Trainee, served: Option<bool>) {
-    let apex = plan.tld(&t.tld).map_or_else(|| t.tld.clone(), |tld| tld.apex.to_string());
+    let apex = plan
+        .tld(&t.tld)
+        .map_or_else(|| t.tld.clone(), |tld| tld.apex.to_string());
     match served {
         Some(true) => println!("{apex} serves it now"),
         Some(false) => eprintln!(
@@ -859,31 +633,15 @@ fn report_served(plan: &LabPlan, t: &Trainee, served: Option<bool>) {
     }
 }
 
-/// When the lab runs, waits (a few seconds at most) until the trainee's
-/// TLD serves exactly `records` as the zone's DS set, so that whatever
-/// comes next (a query, `dnslab grade`) sees it: `Some(served)`, or
-/// `None` when the lab does not run.
+/// When the lab runs, waits until `t`'s TLD serves exactly `records`
+/// ([`lab_zones::wait_until_ds_served`]).
 pub(crate) fn wait_until_served(
     state: &StateDir,
     plan: &LabPlan,
     t: &Trainee,
     records: &[Record],
 ) -> Option<bool> {
-    running_pid(state)?;
-    let tld = plan.tld(&t.tld)?;
-    let mut want: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
-    want.sort();
-    want.dedup();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let served =
-            dnslab_backends::probe::served_ds(tld.address, &t.zone, Duration::from_millis(300));
-        if served.as_ref() == Some(&want) {
-            return Some(true);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(false)
+    lab_zones::wait_until_ds_served(state, plan, t, records)
 }
 
 pub fn ds_show(args: &DsTraineeArgs) -> anyhow::Result<ExitCode> {
