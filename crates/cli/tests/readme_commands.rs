@@ -193,6 +193,11 @@ const README_COMMANDS: &[(&str, Runs)] = &[
         Runs::Scratch(&["key ds {ksk}"]),
     ),
     (
+        "dnslab web --listen 0.0.0.0:8080 --public-url http://10.0.0.5:8080",
+        Runs::Elsewhere("web_portal.rs, web_browser.rs (dnslab web on a loopback port)"),
+    ),
+    ("dnslab web tokens", Runs::Pilot(&[("web tokens", OK)])),
+    (
         "dnslab exercise list",
         Runs::Pilot(&[("exercise list", OK)]),
     ),

@@ -92,7 +92,10 @@ fn form(addr: SocketAddr, path: &str, cookie: Option<&str>, fields: &[(&str, &st
         "POST",
         path,
         cookie,
-        Some(("application/x-www-form-urlencoded", body.join("&").as_bytes())),
+        Some((
+            "application/x-www-form-urlencoded",
+            body.join("&").as_bytes(),
+        )),
     )
 }
 
@@ -107,7 +110,9 @@ fn urlencode(s: &str) -> String {
 
 /// The CSRF token in a page's forms.
 fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token");
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token");
     let rest = &page[at + 19..];
     rest[..rest.find('"').unwrap()].to_string()
 }
@@ -141,7 +146,10 @@ fn start_web(lab: &Lab) -> Web {
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
-    assert!(line.contains("classroom web on"), "dnslab web said {line:?}");
+    assert!(
+        line.contains("classroom web on"),
+        "dnslab web said {line:?}"
+    );
     Web { child, addr }
 }
 
@@ -162,7 +170,14 @@ fn sign_zone(lab: &Lab, trainee: &str) -> std::path::PathBuf {
         vec!["key", "generate", "--zone", &zone, "--ksk", "--dir", "keys"],
         vec!["key", "generate", "--zone", &zone, "--dir", "keys"],
         vec![
-            "zone", "sign", &format!("{zone}.zone"), "--origin", &zone, "--keys", "keys", "-o",
+            "zone",
+            "sign",
+            &format!("{zone}.zone"),
+            "--origin",
+            &zone,
+            "--keys",
+            "keys",
+            "-o",
             &format!("{zone}.zone.signed"),
         ],
     ] {
@@ -198,12 +213,23 @@ fn who_may_use_which_route() {
     let a = web.addr;
 
     // Login: a good token sets an HttpOnly, SameSite cookie.
-    let login = form(a, "/login", None, &[("token", &alice.to_lowercase().replace('-', " "))]);
+    let login = form(
+        a,
+        "/login",
+        None,
+        &[("token", &alice.to_lowercase().replace('-', " "))],
+    );
     assert_eq!(login.status, 303, "{login:?}");
     let cookie = login.header("set-cookie").unwrap_or_default();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     assert_eq!(login.header("location"), Some("/t/alice"));
-    assert_eq!(form(a, "/login", None, &[("token", "AAAA-BBBB-CCCC-DDDD")]).status, 403);
+    assert_eq!(
+        form(a, "/login", None, &[("token", "AAAA-BBBB-CCCC-DDDD")]).status,
+        403
+    );
 
     let gets_of_alice = [
         "/t/alice",
@@ -221,15 +247,43 @@ fn who_may_use_which_route() {
         "/handout",
     ];
     for path in gets_of_alice {
-        assert_eq!(http(a, "GET", path, None, None).status, 403, "{path} without a token");
-        assert_eq!(http(a, "GET", path, Some(&bob), None).status, 403, "{path} as bob");
-        assert_eq!(http(a, "GET", path, Some(&alice), None).status, 200, "{path} as alice");
-        assert_eq!(http(a, "GET", path, Some(&instructor), None).status, 200, "{path} as the instructor");
+        assert_eq!(
+            http(a, "GET", path, None, None).status,
+            403,
+            "{path} without a token"
+        );
+        assert_eq!(
+            http(a, "GET", path, Some(&bob), None).status,
+            403,
+            "{path} as bob"
+        );
+        assert_eq!(
+            http(a, "GET", path, Some(&alice), None).status,
+            200,
+            "{path} as alice"
+        );
+        assert_eq!(
+            http(a, "GET", path, Some(&instructor), None).status,
+            200,
+            "{path} as the instructor"
+        );
     }
     for path in instructors {
-        assert_eq!(http(a, "GET", path, None, None).status, 403, "{path} without a token");
-        assert_eq!(http(a, "GET", path, Some(&alice), None).status, 403, "{path} as alice");
-        assert_eq!(http(a, "GET", path, Some(&instructor), None).status, 200, "{path} as the instructor");
+        assert_eq!(
+            http(a, "GET", path, None, None).status,
+            403,
+            "{path} without a token"
+        );
+        assert_eq!(
+            http(a, "GET", path, Some(&alice), None).status,
+            403,
+            "{path} as alice"
+        );
+        assert_eq!(
+            http(a, "GET", path, Some(&instructor), None).status,
+            200,
+            "{path} as the instructor"
+        );
     }
     // The event stream: its headers arrive at once.
     {
@@ -252,28 +306,69 @@ fn who_may_use_which_route() {
         "/board/reset/alice",
     ];
     for path in posts {
-        assert_eq!(form(a, path, None, &[("csrf", &alice_csrf)]).status, 403, "{path} without a token");
-        assert_eq!(form(a, path, Some(&bob), &[("csrf", &bob_csrf)]).status, 403, "{path} as bob");
-        assert_eq!(form(a, path, Some(&alice), &[("csrf", &bob_csrf)]).status, 403, "{path} with bob's CSRF token");
-        assert_eq!(form(a, path, Some(&alice), &[]).status, 403, "{path} without a CSRF token");
+        assert_eq!(
+            form(a, path, None, &[("csrf", &alice_csrf)]).status,
+            403,
+            "{path} without a token"
+        );
+        assert_eq!(
+            form(a, path, Some(&bob), &[("csrf", &bob_csrf)]).status,
+            403,
+            "{path} as bob"
+        );
+        assert_eq!(
+            form(a, path, Some(&alice), &[("csrf", &bob_csrf)]).status,
+            403,
+            "{path} with bob's CSRF token"
+        );
+        assert_eq!(
+            form(a, path, Some(&alice), &[]).status,
+            403,
+            "{path} without a CSRF token"
+        );
     }
     assert_eq!(
-        form(a, "/board/reset/alice", Some(&alice), &[("csrf", &alice_csrf)]).status,
+        form(
+            a,
+            "/board/reset/alice",
+            Some(&alice),
+            &[("csrf", &alice_csrf)]
+        )
+        .status,
         403,
         "reset is the instructor's"
     );
     // With the right session and token they act.
-    let withdraw = form(a, "/t/alice/ds/withdraw", Some(&alice), &[("csrf", &alice_csrf)]);
+    let withdraw = form(
+        a,
+        "/t/alice/ds/withdraw",
+        Some(&alice),
+        &[("csrf", &alice_csrf)],
+    );
     assert_eq!(withdraw.status, 200, "{}", withdraw.body);
     let i_csrf = csrf_of(&http(a, "GET", "/board", Some(&instructor), None).body);
-    assert_eq!(form(a, "/board/reset/bob", Some(&instructor), &[("csrf", &i_csrf)]).status, 303);
+    assert_eq!(
+        form(
+            a,
+            "/board/reset/bob",
+            Some(&instructor),
+            &[("csrf", &i_csrf)]
+        )
+        .status,
+        303
+    );
     // A trainee's token shows nothing of the others on the handout or
     // the board, which they cannot open; the handout has every token.
     let handout = http(a, "GET", "/handout", Some(&instructor), None).body;
     assert!(handout.contains(&alice) && handout.contains(&bob));
     assert!(!alice_page.contains(&bob) && !alice_page.contains(&instructor));
     // Paths that are no trainee's.
-    for path in ["/t/..%2Fbob", "/t/alice/../bob", "/t/carol", "/t/alice/exercise/..%2F..%2Fetc"] {
+    for path in [
+        "/t/..%2Fbob",
+        "/t/alice/../bob",
+        "/t/carol",
+        "/t/alice/exercise/..%2F..%2Fetc",
+    ] {
         let r = http(a, "GET", path, Some(&alice), None);
         assert!(matches!(r.status, 403 | 404), "{path}: {}", r.status);
     }
@@ -293,7 +388,11 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
     events
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
-    write!(events, "GET /board/events HTTP/1.1\r\nHost: x\r\nCookie: dnslab_token={instructor}\r\n\r\n").unwrap();
+    write!(
+        events,
+        "GET /board/events HTTP/1.1\r\nHost: x\r\nCookie: dnslab_token={instructor}\r\n\r\n"
+    )
+    .unwrap();
     let mut events = BufReader::new(events);
     let mut first = String::new();
     events.read_line(&mut first).unwrap();
@@ -303,27 +402,64 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
     // text, not markup.
     let page = http(a, "GET", "/t/alice", Some(&alice), None).body;
     let csrf = csrf_of(&page);
-    let bad = form(a, "/t/alice/ds", Some(&alice), &[("csrf", &csrf), ("ds", "<script>alert(1)</script>")]);
+    let bad = form(
+        a,
+        "/t/alice/ds",
+        Some(&alice),
+        &[("csrf", &csrf), ("ds", "<script>alert(1)</script>")],
+    );
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(!bad.body.contains("<script>alert"), "{}", bad.body);
-    assert!(bad.body.contains("&lt;script&gt;") || bad.body.contains("not"), "{}", bad.body);
+    assert!(
+        bad.body.contains("&lt;script&gt;") || bad.body.contains("not"),
+        "{}",
+        bad.body
+    );
     let dnskey = ksk_dnskey(&ws);
-    let submitted = form(a, "/t/alice/ds", Some(&alice), &[("csrf", &csrf), ("ds", &dnskey)]);
+    let submitted = form(
+        a,
+        "/t/alice/ds",
+        Some(&alice),
+        &[("csrf", &csrf), ("ds", &dnskey)],
+    );
     assert_eq!(submitted.status, 200, "{}", submitted.body);
-    assert!(submitted.body.contains("1 DS record(s) now in ne."), "{}", submitted.body);
+    assert!(
+        submitted.body.contains("1 DS record(s) now in ne."),
+        "{}",
+        submitted.body
+    );
     // The same DS as the CLI computes.
     let cli_ds = ok(
         lab.run(&["ds", "show", "--trainee", "alice"]),
         "dnslab ds show",
     );
     let tag = cli_ds.split_whitespace().nth(4).unwrap().to_string();
-    assert!(submitted.body.contains(&tag), "{cli_ds}\n{}", submitted.body);
+    assert!(
+        submitted.body.contains(&tag),
+        "{cli_ds}\n{}",
+        submitted.body
+    );
 
     // Grade me: the report says passed.
-    let graded = form(a, "/t/alice/grade/ds-submission", Some(&alice), &[("csrf", &csrf)]);
+    let graded = form(
+        a,
+        "/t/alice/grade/ds-submission",
+        Some(&alice),
+        &[("csrf", &csrf)],
+    );
     assert_eq!(graded.status, 303, "{}", graded.body);
-    assert_eq!(graded.header("location"), Some("/t/alice/report/ds-submission"));
-    let report = http(a, "GET", "/t/alice/report/ds-submission", Some(&alice), None).body;
+    assert_eq!(
+        graded.header("location"),
+        Some("/t/alice/report/ds-submission")
+    );
+    let report = http(
+        a,
+        "GET",
+        "/t/alice/report/ds-submission",
+        Some(&alice),
+        None,
+    )
+    .body;
     assert!(report.contains("passed"), "{report}");
     assert!(report.contains("chain-secure"), "{report}");
 
@@ -336,7 +472,8 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
             break;
         }
         seen.push_str(&line);
-        if line.starts_with("data:") && line.contains("\"alice\"") && line.contains("ds-submission") {
+        if line.starts_with("data:") && line.contains("\"alice\"") && line.contains("ds-submission")
+        {
             assert!(line.contains("\"pass\""), "{line}");
             break;
         }
@@ -346,7 +483,10 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
     assert!(board.contains("id=\"c-alice-ds-submission\""), "{board}");
     // The CSV export has the attempt; so does the CLI's log.
     let csv = http(a, "GET", "/board/export.csv", Some(&instructor), None).body;
-    assert!(csv.contains("alice") && csv.contains("ds-submission"), "{csv}");
+    assert!(
+        csv.contains("alice") && csv.contains("ds-submission"),
+        "{csv}"
+    );
     let log = std::fs::read_to_string(lab.state.join("grades/attempts.jsonl")).unwrap();
     assert!(log.contains("\"ds-submission\""), "{log}");
 }
@@ -392,7 +532,11 @@ fn uploads_are_checked_and_hostile_input_breaks_nothing() {
     let r = upload(&broken);
     assert_eq!(r.status, 422, "{}", r.body);
     let line = broken.iter().filter(|b| **b == b'\n').count();
-    assert!(r.body.contains(&format!("alice.ne.zone.signed:{line}:")), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("alice.ne.zone.signed:{line}:")),
+        "{}",
+        r.body
+    );
     assert_eq!(std::fs::read(&signed).unwrap(), good);
 
     // A good one is served, and no temporary file is left.

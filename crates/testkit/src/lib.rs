@@ -7,6 +7,7 @@
 //! with `DNSLAB_REQUIRE_DOCKER=1`.
 
 pub mod knot;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

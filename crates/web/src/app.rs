@@ -12,6 +12,10 @@
 //! a link to the login page. Bodies are limited to [`FORM_LIMIT`], an
 //! uploaded zone to [`ZONE_LIMIT`].
 
+// The guards below return the answer to send as their error: a Response,
+// large, but made at most once per request and returned at once.
+#![allow(clippy::result_large_err)]
+
 use crate::auth::{Csrf, Session, login_cookie, logout_cookie};
 use crate::board::Board;
 use crate::ops::LabOps;
@@ -144,13 +148,21 @@ fn forbidden(message: &str) -> Response {
 }
 
 fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_string())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
     html_page(
         StatusCode::NOT_FOUND,
-        pages::page("Not found", html! { a href="/" { "Home" } }, html! { p { "No such page." } }),
+        pages::page(
+            "Not found",
+            html! { a href="/" { "Home" } },
+            html! { p { "No such page." } },
+        ),
     )
 }
 
@@ -546,7 +558,10 @@ async fn zone_file(
     match std::fs::read(app.state.join(&t.zone_file)) {
         Ok(bytes) => (
             [
-                (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_TYPE,
+                    "text/plain; charset=utf-8".to_string(),
+                ),
                 (
                     header::CONTENT_DISPOSITION,
                     format!(
@@ -620,7 +635,13 @@ async fn ds_withdraw(
     let (status, message) = match outcome {
         Ok(()) => (
             StatusCode::OK,
-            (true, format!("No DS for {} in {}. any more: the zone is insecure.", t.zone, t.tld)),
+            (
+                true,
+                format!(
+                    "No DS for {} in {}. any more: the zone is insecure.",
+                    t.zone, t.tld
+                ),
+            ),
         ),
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, (false, e)),
     };
@@ -748,7 +769,9 @@ async fn board_events(State(app): State<Arc<App>>, headers: HeaderMap) -> Respon
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 async fn board_report(
@@ -785,11 +808,23 @@ fn export(app: &App, headers: &HeaderMap, format: Format, mime: &str, name: &str
 }
 
 async fn export_csv(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    export(&app, &headers, Format::Csv, "text/csv; charset=utf-8", "grades.csv")
+    export(
+        &app,
+        &headers,
+        Format::Csv,
+        "text/csv; charset=utf-8",
+        "grades.csv",
+    )
 }
 
 async fn export_junit(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    export(&app, &headers, Format::Junit, "application/xml", "grades.xml")
+    export(
+        &app,
+        &headers,
+        Format::Junit,
+        "application/xml",
+        "grades.xml",
+    )
 }
 
 async fn reset(

@@ -37,7 +37,10 @@ impl Cell {
     /// The cell's text: `100/100 · 10:02 · 3×`.
     pub fn text(&self) -> String {
         let time = self.graded_at.get(11..16).unwrap_or(&self.graded_at);
-        format!("{}/{} · {time} · {}×", self.score, self.max_score, self.attempts)
+        format!(
+            "{}/{} · {time} · {}×",
+            self.score, self.max_score, self.attempts
+        )
     }
 
     pub fn state(&self) -> &'static str {

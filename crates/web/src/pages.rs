@@ -202,7 +202,10 @@ pub fn status(v: &serde_json::Value) -> Markup {
     };
     let empty = Vec::new();
     let nodes = v.get("nodes").and_then(|n| n.as_array()).unwrap_or(&empty);
-    let trainees = v.get("trainees").and_then(|n| n.as_array()).unwrap_or(&empty);
+    let trainees = v
+        .get("trainees")
+        .and_then(|n| n.as_array())
+        .unwrap_or(&empty);
     html! {
         p {
             "Lab " (v.get("workshop").map(text).unwrap_or_default())

@@ -101,12 +101,12 @@ impl Tokens {
     pub fn load_or_create(state: &StateDir, plan: &LabPlan) -> Result<Tokens, TokenError> {
         let path = path(state);
         let mut tokens = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice::<Tokens>(&bytes).map_err(|source| {
-                TokenError::Parse {
+            Ok(bytes) => {
+                serde_json::from_slice::<Tokens>(&bytes).map_err(|source| TokenError::Parse {
                     path: path.clone(),
                     source,
-                }
-            })?,
+                })?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Tokens {
                 instructor: String::new(),
                 trainees: BTreeMap::new(),
@@ -181,9 +181,8 @@ mod tests {
     use super::*;
 
     fn plan(names: &str) -> LabPlan {
-        let text = format!(
-            "workshop: tok\ntlds: [ne]\ntrainees:\n  names: [{names}]\nport: 10053\n"
-        );
+        let text =
+            format!("workshop: tok\ntlds: [ne]\ntrainees:\n  names: [{names}]\nport: 10053\n");
         let spec = dnslab_lab::LabFile::parse(&text, "t.yaml".as_ref()).unwrap();
         LabPlan::from_spec(spec, "t.yaml".as_ref()).unwrap()
     }
@@ -194,7 +193,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = StateDir::new(dir.path());
         let first = Tokens::load_or_create(&state, &plan("alice, bob")).unwrap();
-        let mode = std::fs::metadata(path(&state)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(path(&state))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(first.instructor.len(), 19, "{}", first.instructor);
         assert_ne!(first.trainees["alice"], first.trainees["bob"]);

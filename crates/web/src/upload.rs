@@ -77,7 +77,8 @@ pub fn install(bytes: &[u8], state: &StateDir, t: &Trainee) -> Result<String, St
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot store the upload: {e}"))?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| format!("cannot store the upload: {e}"))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .map_err(|e| format!("cannot store the upload: {e}"))?;
     let source = ZoneSource {
         origin: t.zone.clone(),
         file: tmp.path().to_path_buf(),
@@ -112,6 +113,9 @@ mod tests {
     fn include_lines_are_found_in_any_case_and_indentation() {
         assert_eq!(includes(b"$ORIGIN a.\n  $include /etc/passwd\n"), Some(2));
         assert_eq!(includes(b"$INCLUDE x"), Some(1));
-        assert_eq!(includes(b"www A 192.0.2.1\n; $INCLUDE in a comment is text\n"), None);
+        assert_eq!(
+            includes(b"www A 192.0.2.1\n; $INCLUDE in a comment is text\n"),
+            None
+        );
     }
 }
