@@ -3,8 +3,8 @@
 //! they signed on their own laptop, grades sign-zone, pastes their KSK's
 //! DNSKEY into the registrar's form and grades ds-submission; the
 //! instructor's board, open in another window all along, turns that cell
-//! green without a reload. Screenshots of the board and the report are
-//! kept in target/test-artifacts/. Lab on 127.124.0.0/16, port 10053.
+//! green without a reload. Screenshots of the board, the report and its chain-of-trust picture are
+//! kept in target/test-artifacts/, with the chain picture. Lab on 127.124.0.0/16, port 10053.
 
 mod common;
 
@@ -125,6 +125,11 @@ fn a_trainee_passes_in_the_browser_and_the_board_turns_green() {
     let report = alice.body_text();
     assert!(report.contains("passed"), "{report}");
     alice.screenshot(&webdriver::artifacts_dir().join("web-report-ds-submission.png"));
+    // The chain picture, as the report page shows it.
+    alice.find("img[src='/t/alice/chain/ds-submission']");
+    alice.go(&format!("{base}/t/alice/chain/ds-submission"));
+    alice.find("svg");
+    alice.screenshot(&webdriver::artifacts_dir().join("web-chain.png"));
 
     // The board's cell turned green by itself.
     let deadline = Instant::now() + Duration::from_secs(20);

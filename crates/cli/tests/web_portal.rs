@@ -379,7 +379,7 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
     let lab = Lab::from_yaml(&LAB.replace("121", "122"));
     lab.up();
     let web = start_web(&lab);
-    let (instructor, alice, _) = tokens(&lab);
+    let (instructor, alice, bob) = tokens(&lab);
     let a = web.addr;
     let ws = sign_zone(&lab, "alice");
 
@@ -462,6 +462,20 @@ fn a_trainee_submits_grades_and_the_board_sees_it_live() {
     .body;
     assert!(report.contains("passed"), "{report}");
     assert!(report.contains("chain-secure"), "{report}");
+    // The chain picture of that grade, alice's only.
+    assert!(report.contains("/t/alice/chain/ds-submission"), "{report}");
+    let picture = http(a, "GET", "/t/alice/chain/ds-submission", Some(&alice), None);
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.header("content-type"), Some("image/svg+xml"));
+    assert!(
+        picture.body.contains("<svg") && picture.body.contains("alice.ne."),
+        "{}",
+        picture.body
+    );
+    assert_eq!(
+        http(a, "GET", "/t/alice/chain/ds-submission", Some(&bob), None).status,
+        403
+    );
 
     // The board got the cell as an event, without a reload.
     let deadline = Instant::now() + Duration::from_secs(30);

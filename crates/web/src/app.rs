@@ -3,7 +3,7 @@
 //! | route | who |
 //! |---|---|
 //! | `GET /`, `POST /login`, `POST /logout` | anyone |
-//! | `GET /t/{t}`, `…/exercise/{x}`, `…/report/{x}`, `…/history`, `…/zone-file` | trainee `t`, instructor |
+//! | `GET /t/{t}`, `…/exercise/{x}`, `…/report/{x}`, `…/history`, `…/zone-file`, `…/chain/{x}`, `…/timeline.svg` | trainee `t`, instructor |
 //! | `POST /t/{t}/grade/{x}`, `…/ds`, `…/ds/withdraw`, `…/zone` | trainee `t`, instructor (with the form's CSRF token) |
 //! | `GET /board`, `…/events`, `…/report/{t}/{x}`, `…/export.csv`, `…/export.xml`, `…/health`, `GET /handout` | instructor |
 //! | `POST /board/reset/{t}` | instructor (CSRF) |
@@ -56,6 +56,9 @@ pub struct App {
     pub public_url: String,
     /// Trainees being graded now: one grade at a time each.
     grading: Mutex<HashSet<String>>,
+    /// The chain picture of each trainee's latest portal grade, by
+    /// (trainee, exercise): the walk is not kept in the attempts log.
+    chains: Mutex<HashMap<(String, String), String>>,
 }
 
 impl App {
@@ -78,6 +81,7 @@ impl App {
             board,
             public_url,
             grading: Mutex::new(HashSet::new()),
+            chains: Mutex::new(HashMap::new()),
         })
     }
 
@@ -110,6 +114,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/t/{trainee}/report/{exercise}", get(trainee_report))
         .route("/t/{trainee}/history", get(history))
         .route("/t/{trainee}/zone-file", get(zone_file))
+        .route("/t/{trainee}/chain/{exercise}", get(chain_picture))
+        .route("/t/{trainee}/timeline.svg", get(timeline_picture))
         .route("/board", get(board))
         .route("/board/events", get(board_events))
         .route("/board/report/{trainee}/{exercise}", get(board_report))
@@ -461,6 +467,13 @@ async fn grade(
     if let Ok(mut busy) = app.grading.lock() {
         busy.remove(&t.name);
     }
+    if let (Some(chain), Ok(mut chains)) = (&report.chain, app.chains.lock()) {
+        let finding = dnslab_grader::picture::Finding::from_report(&report);
+        chains.insert(
+            (t.name.clone(), x.id.id().to_string()),
+            dnslab_grader::picture::chain_svg(chain, finding.as_ref()),
+        );
+    }
     let log = dnslab_grader::attempts::path(&app.state);
     if let Err(e) = dnslab_grader::attempts::append(&log, std::slice::from_ref(&report)) {
         tracing::warn!(error = %dnslab_zone::ErrorChain(&e), "grade not kept");
@@ -500,11 +513,27 @@ fn report_page(app: &App, s: &Session, t: &Trainee, exercise: &str) -> Response 
         Some(r) => pages::report(&r),
         None => html! { p { "Not graded yet." } },
     };
+    let has_chain = app
+        .chains
+        .lock()
+        .is_ok_and(|c| c.contains_key(&(t.name.clone(), exercise.to_string())));
+    let uses_timeline = x.checks.iter().any(|c| {
+        dnslab_grader::checks::find(&c.id)
+            .is_some_and(|d| d.needs == dnslab_grader::checks::Needs::Timeline)
+    });
     ok_page(pages::page(
         &format!("{}: {}", t.name, x.title),
         nav(app, s),
         html! {
             (body)
+            @if has_chain {
+                h2 { "Your chain of trust" }
+                img.picture src=(format!("/t/{}/chain/{}", t.name, exercise)) alt="the chain of trust from the lab root to your zone";
+            }
+            @if uses_timeline {
+                h2 { "Your rollover timeline" }
+                img.picture src=(format!("/t/{}/timeline.svg", t.name)) alt="your keys' states over time";
+            }
             form method="post" action=(format!("/t/{}/grade/{}", t.name, exercise)) {
                 input type="hidden" name="csrf" value=(app.csrf.token(s));
                 button type="submit" { "Grade again" }
@@ -897,4 +926,50 @@ async fn handout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
             }
         },
     ))
+}
+
+fn svg(text: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+async fn chain_picture(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path((trainee, exercise)): Path<(String, String)>,
+) -> Response {
+    let (_, t) = match for_trainee(&app, &headers, &trainee) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let picture = app
+        .chains
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(t.name.clone(), exercise)).cloned());
+    match picture {
+        Some(p) => svg(p),
+        None => not_found().await,
+    }
+}
+
+async fn timeline_picture(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(trainee): Path<String>,
+) -> Response {
+    let (_, t) = match for_trainee(&app, &headers, &trainee) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match dnslab_grader::picture::trainee_timeline_svg(&app.state, t) {
+        Ok(p) => svg(p),
+        Err(_) => not_found().await,
+    }
 }

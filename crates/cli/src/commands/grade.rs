@@ -398,14 +398,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<ExitCode> {
     };
     match args.format {
         TimelineFormatArg::Text => out(&timeline::render_text(&t.name, &recorded, &evaluation))?,
-        TimelineFormatArg::Svg => {
-            let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
-            let histories = timeline::states::histories(&evaluation, &times);
-            out(&dnslab_grader::picture::timeline_svg(
-                &evaluation,
-                &histories,
-            ))?
-        }
+        TimelineFormatArg::Svg => out(&dnslab_grader::picture::trainee_timeline_svg(&state, t)?)?,
         TimelineFormatArg::Json => {
             let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
             let histories = timeline::states::histories(&evaluation, &times);

@@ -38,3 +38,17 @@ pub(crate) const GREEN: &str = "#1b7a3a";
 /// Text and neutral lines.
 pub(crate) const INK: &str = "#222222";
 pub(crate) const MUTED: &str = "#666666";
+
+/// The rollover timeline picture of `trainee`, from the lab's recording
+/// (`dnslab timeline --format svg` and the classroom web).
+pub fn trainee_timeline_svg(
+    state: &dnslab_lab::StateDir,
+    trainee: &dnslab_lab::Trainee,
+) -> Result<String, crate::timeline::TimelineError> {
+    use crate::timeline::{self, Timeline, evaluate};
+    let recorded = Timeline::read(&timeline::path(state, &trainee.name))?;
+    let evaluation = evaluate(&recorded, &trainee.zone);
+    let times: Vec<i64> = recorded.points.iter().map(|p| p.t).collect();
+    let histories = timeline::states::histories(&evaluation, &times);
+    Ok(timeline_svg(&evaluation, &histories))
+}
