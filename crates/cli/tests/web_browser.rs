@@ -19,6 +19,19 @@ const LAB: &str = "workshop: browser-124\ntlds: [ne]\ntrainees:\n  names: [alice
     timers: workshop\nzoo: false\nexercises: [sign-zone, ds-submission]\n\
     addresses:\n  base: 127.124.0.0/16\nport: 10053\n";
 
+/// The page's text once it says `needle` (the page a click led to may
+/// still be loading), or whatever it says after 20 s.
+fn page_says(session: &webdriver::Session<'_>, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = session.body_text();
+        if text.contains(needle) || Instant::now() > deadline {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn a_trainee_passes_in_the_browser_and_the_board_turns_green() {
     let Some(driver) = webdriver::start() else {
@@ -107,22 +120,22 @@ fn a_trainee_passes_in_the_browser_and_the_board_turns_green() {
     let signed = laptop.path().join("alice.ne.zone.signed");
     alice.type_into(&alice.find("input[type=file]"), &signed.to_string_lossy());
     alice.click(&alice.find("form[enctype='multipart/form-data'] button"));
-    let said = alice.body_text();
+    let said = page_says(&alice, "loaded");
     assert!(said.contains("loaded"), "{said}");
     alice.go(&format!("{base}/t/alice/exercise/sign-zone"));
     alice.click(&alice.find("main form button"));
-    let report = alice.body_text();
+    let report = page_says(&alice, "passed");
     assert!(report.contains("passed"), "{report}");
 
     // The registrar's form, then ds-submission.
     alice.go(&format!("{base}/t/alice"));
     alice.type_into(&alice.find("textarea[name=ds]"), &dnskey);
     alice.click(&alice.find("form[action='/t/alice/ds'] button"));
-    let said = alice.body_text();
+    let said = page_says(&alice, "DS record(s) now in ne.");
     assert!(said.contains("DS record(s) now in ne."), "{said}");
     alice.go(&format!("{base}/t/alice/exercise/ds-submission"));
     alice.click(&alice.find("main form button"));
-    let report = alice.body_text();
+    let report = page_says(&alice, "passed");
     assert!(report.contains("passed"), "{report}");
     alice.screenshot(&webdriver::artifacts_dir().join("web-report-ds-submission.png"));
     // The chain picture, as the report page shows it.

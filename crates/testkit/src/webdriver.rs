@@ -199,10 +199,20 @@ impl Session<'_> {
             .to_string()
     }
 
-    /// The page's text.
+    /// The page's text, once the page a click led to has loaded: a
+    /// `body` found while the old page was still there goes stale, and is
+    /// looked for again (up to 10 s).
     pub fn body_text(&self) -> String {
-        let body = self.find("body");
-        self.text(&body)
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let body = self.find("body");
+            let path = format!("/session/{}/element/{}/text", self.id, body.0);
+            match self.driver.call("GET", &path, None) {
+                Ok(v) => return v.as_str().unwrap_or_default().to_string(),
+                Err(e) if Instant::now() > deadline => panic!("WebDriver: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
     }
 
     /// Saves a PNG screenshot of the window to `path`.
