@@ -15,7 +15,7 @@ use dnslab_zone::rdata::time;
 use dnslab_zone::sign::{Denial, Nsec3Config, SerialPolicy, SignConfig, sign_zone};
 use dnslab_zone::writer::{write_file_atomically, write_records, write_zone};
 use dnslab_zone::{Name, Record, Rtype};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a lab zone could not be signed or a DS set not stored.
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +214,31 @@ pub fn wait_until_ds_served(
     Some(false)
 }
 
+/// When the lab runs, waits (10 s at most) until `trainee`'s server
+/// answers with `apex_soa` (the SOA and its RRSIGs, as
+/// [`crate::probe::served_apex_soa`] gives them) for the zone: a file just
+/// put in place is served once it does. `None` when the lab does not run.
+pub fn wait_until_zone_served(
+    state: &StateDir,
+    trainee: &Trainee,
+    apex_soa: &[Vec<u8>],
+) -> Option<bool> {
+    use std::time::{Duration, Instant};
+    state.supervisor().running()?;
+    let mut want = apex_soa.to_vec();
+    want.sort();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let served =
+            crate::probe::served_apex_soa(trainee.auth, &trainee.zone, Duration::from_millis(300));
+        if served.as_ref() == Some(&want) {
+            return Some(true);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(false)
+}
+
 /// Where a trainee's submitted DS records are kept.
 pub fn ds_file(state: &StateDir, trainee: &Trainee) -> PathBuf {
     state.join("ds").join(format!("{}.ds", trainee.name))
@@ -313,6 +338,29 @@ fn zone_content(
     Ok(records)
 }
 
+/// An exclusive lock on `<file>.lock`, held until dropped (the lock goes
+/// with the file descriptor, also when the process dies).
+fn lock_for(file: &Path) -> Result<std::fs::File, LabZoneError> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let error = |source| LabZoneError::Write {
+        path: path.clone(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(error)?;
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(error)?;
+    lock.lock().map_err(error)?;
+    Ok(lock)
+}
+
 /// Signs one lab zone with the lab keys and writes the signed file.
 /// The root and the zoo use NSEC; TLDs NSEC3 with opt-out, as most ccTLDs.
 pub fn sign_lab_zone(
@@ -325,6 +373,11 @@ pub fn sign_lab_zone(
         .into_iter()
         .find(|z| z.apex == *apex)
         .map(|z| z.role);
+    let path = signed_file(state, plan, apex)?;
+    // One signer at a time per zone, across processes (web, CLI, CDS
+    // scanner): two DS submissions to one TLD must not both read the DS
+    // sets, then write, the later one without the other's DS.
+    let _lock = lock_for(&path)?;
     let records = zone_content(state, plan, apex)?;
     let keys = state.load_keys(apex)?;
     let now = time::now();
@@ -348,7 +401,6 @@ pub fn sign_lab_zone(
         zone: apex.clone(),
         source: e,
     })?;
-    let path = signed_file(state, plan, apex)?;
     write_file_atomically(&path, |w| write_zone(w, &signed.zone.records)).map_err(|e| {
         LabZoneError::Write {
             path: path.clone(),
@@ -449,5 +501,68 @@ mod error_tests {
             ErrorChain(&e).to_string(),
             "cannot sign .: key 7 cannot sign: signing failed"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dnslab_zone::Rtype;
+    use dnslab_zone::parser::{ParseOptions, parse_bytes, parse_file};
+
+    /// DS submissions to one TLD at the same time, from as many threads:
+    /// the TLD's signed zone ends up with every one of them (the signer
+    /// lock; without it a later writer drops an earlier one's DS).
+    #[test]
+    fn simultaneous_ds_submissions_to_one_tld_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
+        let file = dir.path().join("lab.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "workshop: ds-race\ntlds: [ne]\ntrainees:\n  names: [{}]\nzoo: false\n",
+                names.join(", ")
+            ),
+        )
+        .unwrap();
+        let plan = LabPlan::load(&file).unwrap();
+        let state = StateDir::new(dir.path().join("lab"));
+        state.init(&plan).unwrap();
+        std::thread::scope(|s| {
+            for (i, t) in plan.trainees.iter().enumerate() {
+                let (state, plan) = (&state, &plan);
+                s.spawn(move || {
+                    let text = format!(
+                        "{} 3600 IN DS {} 13 2 {}\n",
+                        t.zone,
+                        1000 + i,
+                        "ab".repeat(32)
+                    );
+                    let ds =
+                        parse_bytes(text.as_bytes(), Path::new("ds"), &ParseOptions::default())
+                            .unwrap();
+                    submit_ds(state, plan, t, &ds).unwrap();
+                });
+            }
+        });
+        let tld = Name::parse_absolute("ne.").unwrap();
+        let signed = parse_file(
+            &signed_file(&state, &plan, &tld).unwrap(),
+            &ParseOptions {
+                origin: Some(tld),
+                default_ttl: None,
+            },
+        )
+        .unwrap();
+        for t in &plan.trainees {
+            assert!(
+                signed
+                    .iter()
+                    .any(|r| r.owner == t.zone && r.rtype == Rtype::DS),
+                "no DS for {} in the TLD's signed zone",
+                t.zone
+            );
+        }
     }
 }

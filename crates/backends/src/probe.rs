@@ -69,6 +69,26 @@ pub fn served_ds(addr: SocketAddr, zone: &Name, timeout: Duration) -> Option<Vec
     Some(ds)
 }
 
+/// The SOA and the RRSIGs over it that the server at `addr` answers for
+/// `apex` (DNSSEC OK, over UDP; rdata, sorted), or `None` when it does not
+/// answer: what tells one signed version of a zone from the next.
+pub fn served_apex_soa(addr: SocketAddr, apex: &Name, timeout: Duration) -> Option<Vec<Vec<u8>>> {
+    let options = ProbeOptions {
+        edns: true,
+        dnssec_ok: true,
+        ..health_options(timeout, false)
+    };
+    let reply = blocking::query(addr, apex, Rtype::SOA, &options).ok()?;
+    let mut set: Vec<Vec<u8>> = reply
+        .rrset(Section::Answer, apex, Rtype::SOA)
+        .into_iter()
+        .chain(reply.rrsigs_for(Section::Answer, apex, Rtype::SOA))
+        .map(|r| r.rdata.to_vec())
+        .collect();
+    set.sort();
+    Some(set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -332,12 +332,25 @@ pub struct UpArgs {
     /// Return once every node answers; the lab keeps running in the background.
     #[arg(long)]
     pub detach: bool,
+    /// Also serve the classroom web (trainee portal, instructor board) for
+    /// as long as the lab runs; on 127.0.0.1:8080 unless an address is
+    /// given (a LAN address only when asked).
+    #[arg(long, value_name = "IP:PORT", num_args = 0..=1,
+          default_missing_value = DEFAULT_WEB_LISTEN, require_equals = false)]
+    pub web: Option<std::net::SocketAddr>,
+    /// The address trainees type for the web, for the handout (default:
+    /// http://IP:PORT of --web).
+    #[arg(long, value_name = "URL", requires = "web")]
+    pub public_url: Option<String>,
     #[command(flatten)]
     pub state: StateArgs,
     /// Internal: the detached supervisor itself.
     #[arg(long, hide = true)]
     pub supervise: bool,
 }
+
+/// Where the classroom web listens unless told otherwise: loopback only.
+pub const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -412,7 +425,7 @@ pub struct WebArgs {
     #[command(subcommand)]
     pub command: Option<WebCommand>,
     /// Where the web listens (a LAN address only when asked).
-    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "IP:PORT", default_value = DEFAULT_WEB_LISTEN)]
     pub listen: std::net::SocketAddr,
     /// The address trainees type, for the handout (default: http://LISTEN).
     #[arg(long, value_name = "URL")]

@@ -6,6 +6,8 @@
 //! never skips silently. [`docker`] does the same for the Docker engine
 //! with `DNSLAB_REQUIRE_DOCKER=1`.
 
+pub mod classroom;
+pub mod http;
 pub mod knot;
 pub mod webdriver;
 

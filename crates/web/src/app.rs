@@ -552,6 +552,8 @@ async fn history(
         Ok(x) => x,
         Err(r) => return r,
     };
+    // The grade just given is in the log, maybe not yet on the board.
+    app.board.refresh();
     let attempts = app.board.history(&t.name);
     ok_page(pages::page(
         &format!("{}: attempts", t.name),
@@ -698,7 +700,29 @@ async fn zone_upload(
         Err(e) => Err((e.status(), e.body_text())),
     };
     let (status, message) = match outcome {
-        Ok(note) => (StatusCode::OK, (true, note)),
+        Ok(installed) => {
+            // Answer once the server serves it, so that "Grade me" right
+            // after sees the upload and not the zone before it.
+            let worker = Arc::clone(&app);
+            let name = t.name.clone();
+            let apex_soa = installed.apex_soa;
+            let served =
+                tokio::task::spawn_blocking(move || worker.ops.wait_zone_served(&name, &apex_soa))
+                    .await
+                    .unwrap_or(Some(false));
+            let note = match served {
+                Some(true) => format!("{}; your server serves it now", installed.message),
+                Some(false) => format!(
+                    "{}, but your server does not serve it yet; ask the instructor to look at the lab",
+                    installed.message
+                ),
+                None => format!(
+                    "{}; the lab is not running, your server will serve it when it does",
+                    installed.message
+                ),
+            };
+            (StatusCode::OK, (served != Some(false), note))
+        }
         Err((status, e)) => (status, (false, e)),
     };
     html_page(status, trainee_page(&app, &s, t, Some(message)))
@@ -779,10 +803,13 @@ async fn board_events(State(app): State<Arc<App>>, headers: HeaderMap) -> Respon
         return r;
     }
     let rx = app.board.subscribe();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(cell) => {
+    let board = Arc::clone(&app);
+    let pending: std::collections::VecDeque<crate::board::Cell> = Default::default();
+    let stream = futures_util::stream::unfold((rx, pending), move |(mut rx, mut pending)| {
+        let board = Arc::clone(&board);
+        async move {
+            loop {
+                if let Some(cell) = pending.pop_front() {
                     let data = serde_json::json!({
                         "trainee": cell.trainee,
                         "exercise": cell.exercise,
@@ -790,11 +817,17 @@ async fn board_events(State(app): State<Arc<App>>, headers: HeaderMap) -> Respon
                         "text": cell.text(),
                     });
                     let event = Event::default().event("cell").data(data.to_string());
-                    return Some((Ok::<Event, std::convert::Infallible>(event), rx));
+                    return Some((Ok::<Event, std::convert::Infallible>(event), (rx, pending)));
                 }
-                // A slow page missed some: it still gets the next ones.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                match rx.recv().await {
+                    Ok(cell) => pending.push_back(cell),
+                    // A slow page missed some: it gets every cell again,
+                    // so that no cell stays stale until a reload.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        pending.extend(board.board.cells());
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
             }
         }
     });

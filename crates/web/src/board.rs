@@ -76,50 +76,53 @@ impl Board {
         board
     }
 
-    /// Reads the log if it changed; sends every changed cell.
+    /// Reads what was appended to the log since the last look; sends every
+    /// changed cell, once.
     pub fn refresh(&self) {
-        let len = std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0);
         let Ok(mut seen) = self.seen.lock() else {
             return;
         };
-        if len == seen.read_len {
-            return;
-        }
-        // The log only grows (a reset archives timelines, not grades);
-        // read it whole: a class's log is small.
-        let reports = match attempts::read(&self.log) {
-            Ok(r) => r,
+        // Only the new lines are read: a class's log grows all day.
+        let appended = match attempts::read_since(&self.log, seen.read_len) {
+            Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %dnslab_zone::ErrorChain(&e), "cannot read the attempts log");
                 return;
             }
         };
-        let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
-        for r in &reports {
+        if appended.restarted {
+            *seen = Seen::default();
+        }
+        let mut changed: BTreeMap<(String, String), Cell> = BTreeMap::new();
+        for r in appended.reports {
             let key = (r.trainee.clone(), r.exercise.clone());
-            let attempts = cells.get(&key).map_or(0, |c| c.attempts) + 1;
-            cells.insert(
-                key,
-                Cell {
-                    trainee: r.trainee.clone(),
-                    exercise: r.exercise.clone(),
-                    score: r.score,
-                    max_score: r.max_score,
-                    passed: r.passed,
-                    graded_at: r.graded_at.clone(),
-                    attempts,
-                },
-            );
+            let attempts = seen.cells.get(&key).map_or(0, |c| c.attempts) + 1;
+            let cell = Cell {
+                trainee: r.trainee.clone(),
+                exercise: r.exercise.clone(),
+                score: r.score,
+                max_score: r.max_score,
+                passed: r.passed,
+                graded_at: r.graded_at.clone(),
+                attempts,
+            };
+            seen.cells.insert(key.clone(), cell.clone());
+            changed.insert(key, cell);
+            seen.reports.push(r);
         }
-        for (key, cell) in &cells {
-            if seen.cells.get(key) != Some(cell) {
-                // No page open is fine.
-                let _ = self.events.send(cell.clone());
-            }
+        for cell in changed.into_values() {
+            // No page open is fine.
+            let _ = self.events.send(cell);
         }
-        seen.cells = cells;
-        seen.reports = reports;
-        seen.read_len = len;
+        seen.read_len = appended.end;
+    }
+
+    /// Every cell as it stands (for a page that missed events).
+    pub fn cells(&self) -> Vec<Cell> {
+        self.seen
+            .lock()
+            .map(|seen| seen.cells.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Cell> {

@@ -15,6 +15,10 @@ pub trait LabOps: Send + Sync + 'static {
     fn submit_ds(&self, trainee: &str, text: &str) -> Result<Vec<String>, String>;
     /// `dnslab ds withdraw`.
     fn withdraw_ds(&self, trainee: &str) -> Result<(), String>;
+    /// Waits until the trainee's server serves the zone whose apex SOA and
+    /// RRSIGs over it are `apex_soa` (rdata): `Some(true)` once it does,
+    /// `Some(false)` when it did not in time, `None` when the lab is down.
+    fn wait_zone_served(&self, trainee: &str, apex_soa: &[Vec<u8>]) -> Option<bool>;
     /// `dnslab reset`.
     fn reset(&self, trainee: &str) -> Result<(), String>;
     /// `dnslab status --format json`.

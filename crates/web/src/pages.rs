@@ -119,7 +119,7 @@ pub fn forbidden(message: &str) -> Markup {
 /// A report as the CLI's text report says it, check by check.
 pub fn report(r: &GradeReport) -> Markup {
     html! {
-        p class=(if r.passed { "ok" } else { "notice" }) {
+        p class=(if r.passed { "ok" } else { "notice" }) data-verdict=(if r.passed { "passed" } else { "not-passed" }) {
             strong { (r.exercise_title) } " (" (r.exercise) "): "
             (r.score) "/" (r.max_score) " points, "
             @if r.passed { "passed" } @else { "not passed yet" }

@@ -14,6 +14,7 @@ use axum::extract::multipart::MultipartError;
 use axum::http::StatusCode;
 use dnslab_lab::{StateDir, Trainee};
 use dnslab_server::server::{ZoneSource, load_zone};
+use dnslab_zone::Rtype;
 use std::path::Path;
 
 /// The form field that carries the file.
@@ -25,7 +26,7 @@ pub async fn receive(
     mut form: Multipart,
     state: &StateDir,
     t: &Trainee,
-) -> Result<String, (StatusCode, String)> {
+) -> Result<Installed, (StatusCode, String)> {
     let refused = |e: MultipartError| (e.status(), e.body_text());
     loop {
         match form.next_field().await.map_err(refused)? {
@@ -57,8 +58,18 @@ fn includes(bytes: &[u8]) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// An upload put in place for the trainee's server.
+#[derive(Debug)]
+pub struct Installed {
+    /// What to tell the trainee.
+    pub message: String,
+    /// The zone's apex SOA and the RRSIGs over it (rdata): seen over the
+    /// wire, they say the server serves this version.
+    pub apex_soa: Vec<Vec<u8>>,
+}
+
 /// Checks `bytes` as `t`'s signed zone and serves it if it loads.
-pub fn install(bytes: &[u8], state: &StateDir, t: &Trainee) -> Result<String, String> {
+pub fn install(bytes: &[u8], state: &StateDir, t: &Trainee) -> Result<Installed, String> {
     let served = state.join(t.signed_zone_file());
     let shown = t.signed_zone_file().display().to_string();
     if bytes.is_empty() {
@@ -91,11 +102,20 @@ pub fn install(bytes: &[u8], state: &StateDir, t: &Trainee) -> Result<String, St
             .replace(&tmp.path().display().to_string(), &shown)
     })?;
     let names = zone.zone.owners().len();
+    let apex_soa = zone
+        .zone
+        .records
+        .iter()
+        .filter(|r| r.owner.eq_ignore_case(&t.zone))
+        .filter(|r| r.rtype == Rtype::SOA || r.covered_type() == Some(Rtype::SOA))
+        .map(|r| r.rdata.to_vec())
+        .collect();
     tmp.persist(&served)
         .map_err(|e| format!("cannot serve the upload: {}", e.error))?;
-    Ok(format!(
-        "{shown}: loaded ({names} names); your server serves it within a second"
-    ))
+    Ok(Installed {
+        message: format!("{shown}: loaded ({names} names)"),
+        apex_soa,
+    })
 }
 
 /// For tests: whether `path` was left behind by an upload.

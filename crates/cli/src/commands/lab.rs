@@ -1,5 +1,6 @@
 //! `dnslab up|status|down|reset|trust-anchor|root-hints|ds …|zoo`: the lab.
 
+use super::web::Classroom;
 use crate::cli::{
     AnchorFormat, BackendArg, DownArgs, DsSubmitArgs, DsTraineeArgs, FormatArg, ResetArgs,
     StateArgs, StatusArgs, TrustAnchorArgs, UpArgs, ZooArgs,
@@ -126,7 +127,10 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     }
     if args.supervise {
         // The detached child: the parent prepared the state already.
-        runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
+        let web = classroom(args, &state, &plan)?;
+        runtime()?.block_on(beside_web(web, async {
+            Ok(embedded::run(plan, state, super::shutdown_signal()).await?)
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
     // Before anything reads or writes there: the directory is (made) this
@@ -137,6 +141,8 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
     }
     let started = Instant::now();
     embedded::prepare(&plan, &state)?;
+    // The classroom web's logins, made with the lab (`dnslab web tokens`).
+    dnslab_web::Tokens::load_or_create(&state, &plan)?;
     if args.detach {
         return detach(args, &plan, &state, started);
     }
@@ -160,7 +166,10 @@ pub fn up(args: &UpArgs) -> anyhow::Result<ExitCode> {
             std::thread::sleep(Duration::from_millis(20));
         }
     });
-    runtime()?.block_on(embedded::run(plan, state, super::shutdown_signal()))?;
+    let web = classroom(args, &state, &plan)?;
+    runtime()?.block_on(beside_web(web, async {
+        Ok(embedded::run(plan, state, super::shutdown_signal()).await?)
+    }))?;
     println!("lab stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -179,12 +188,10 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
         record.apply(&mut plan);
-        rt.block_on(docker::lab::supervise(
-            plan,
-            state,
-            record,
-            super::shutdown_signal(),
-        ))?;
+        let web = classroom(args, &state, &plan)?;
+        rt.block_on(beside_web(web, async {
+            Ok(docker::lab::supervise(plan, state, record, super::shutdown_signal()).await?)
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
@@ -214,18 +221,18 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
         report.record.subnet,
         state.path().display()
     );
+    dnslab_web::Tokens::load_or_create(&state, &plan)?;
     if args.detach {
         return detach(args, &plan, &state, started);
     }
     println!("Ctrl-C stops the lab and removes its containers");
     let record = report.record;
     let workshop = plan.workshop.clone();
-    rt.block_on(docker::lab::supervise(
-        plan,
-        state.clone(),
-        record,
-        super::shutdown_signal(),
-    ))?;
+    let web = classroom(args, &state, &plan)?;
+    let supervised = state.clone();
+    rt.block_on(beside_web(web, async {
+        Ok(docker::lab::supervise(plan, supervised, record, super::shutdown_signal()).await?)
+    }))?;
     let down = rt.block_on(docker::lab::tear_down(Some(&workshop)))?;
     docker::record::remove(&state);
     println!(
@@ -257,7 +264,24 @@ fn detach(
             BackendArg::Embedded => "embedded",
             BackendArg::Docker => "docker",
         });
+    if let Some(listen) = args.web {
+        // A taken port is said here, not in the supervisor's log.
+        std::net::TcpListener::bind(listen)
+            .with_context(|| format!("the classroom web cannot listen on {listen}"))?;
+        command.arg("--web").arg(listen.to_string());
+        if let Some(url) = &args.public_url {
+            command.arg("--public-url").arg(url);
+        }
+    }
     let pid = supervisor::start_detached(command, state)?;
+    if let Some(listen) = args.web {
+        println!(
+            "classroom web on {}: logins in `dnslab web tokens` (or the printable /handout)",
+            args.public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}"))
+        );
+    }
     if args.backend == BackendArg::Docker {
         println!("supervisor pid {pid}");
         return Ok(ExitCode::SUCCESS);
@@ -270,6 +294,38 @@ fn detach(
         state.path().display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The classroom web `up --web` serves beside the lab, if asked for.
+fn classroom(args: &UpArgs, state: &StateDir, plan: &LabPlan) -> anyhow::Result<Option<Classroom>> {
+    args.web
+        .map(|listen| Classroom::new(state.clone(), plan.clone(), listen, args.public_url.clone()))
+        .transpose()
+}
+
+/// Runs `lab` to its end with the classroom web (if any) served beside it:
+/// the web's socket is bound first, so that a taken port stops `up` before
+/// the lab starts; the web stops with the lab.
+async fn beside_web(
+    web: Option<Classroom>,
+    lab: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let Some(web) = web else {
+        return lab.await;
+    };
+    let listener = web.bind().await?;
+    println!(
+        "classroom web on {}: logins in `dnslab web tokens` (or the printable /handout)",
+        web.public_url
+    );
+    let served = tokio::spawn(async move {
+        if let Err(e) = web.serve(listener).await {
+            tracing::error!("{e:#}");
+        }
+    });
+    let result = lab.await;
+    served.abort();
+    result
 }
 
 /// The lab's status now ([`dnslab_backends::status::collect`]).

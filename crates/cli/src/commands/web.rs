@@ -11,6 +11,7 @@ use anyhow::Context;
 use dnslab_grader::grade::LabContext;
 use dnslab_lab::{LabPlan, StateDir};
 use dnslab_web::{App, LabOps, Tokens};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -46,6 +47,11 @@ impl LabOps for CliLab {
         Ok(())
     }
 
+    fn wait_zone_served(&self, trainee_name: &str, apex_soa: &[Vec<u8>]) -> Option<bool> {
+        let t = self.plan.trainee(trainee_name)?;
+        dnslab_backends::lab_zones::wait_until_zone_served(&self.state, t, apex_soa)
+    }
+
     fn reset(&self, trainee_name: &str) -> Result<(), String> {
         let t = trainee(&self.plan, trainee_name).map_err(chain)?;
         reset_trainee(&self.state, &self.plan, t)
@@ -74,44 +80,82 @@ pub fn web(args: &WebArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let scenarios = dnslab_grader::shipped::scenarios()?;
-    let exercises = plan
-        .exercises
-        .iter()
-        .filter_map(|e| scenarios.iter().find(|s| s.id == *e).cloned())
-        .map(Arc::new)
-        .collect();
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
-    let lab = LabContext::new(plan.clone(), state.clone())?;
-    let ops = Box::new(CliLab {
-        state: state.clone(),
-        plan,
-    });
-    let app = Arc::new(
-        App::new(lab, tokens, exercises, ops, public_url.clone())
-            .map_err(|_| anyhow::anyhow!("the system random generator failed"))?,
-    );
-    if !args.listen.ip().is_loopback() {
-        eprintln!(
-            "dnslab: the classroom web listens on {}: anyone on that network can reach its login page",
-            args.listen
-        );
-    }
+    let classroom = Classroom::new(state, plan, args.listen, args.public_url.clone())?;
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let listener = classroom.bind().await?;
         println!(
-            "classroom web on {public_url}: the instructor's token is in `dnslab web tokens`; Ctrl-C stops it"
+            "classroom web on {}: the instructor's token is in `dnslab web tokens`; Ctrl-C stops it",
+            classroom.public_url
         );
         tokio::select! {
-            served = dnslab_web::serve(listener, app) => served.context("the web server stopped")?,
+            served = classroom.serve(listener) => served?,
             _ = tokio::signal::ctrl_c() => {}
         }
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The classroom web of one lab, ready to serve: `dnslab web`, and `dnslab
+/// up --web` beside the lab it brings up (foreground or in the detached
+/// supervisor).
+pub struct Classroom {
+    app: Arc<App>,
+    listen: SocketAddr,
+    /// The address trainees type (the handout's).
+    pub public_url: String,
+}
+
+impl Classroom {
+    /// The web of the lab in `state` as `plan` runs it (a Docker lab's plan
+    /// already rebased onto its published ports); login tokens are made
+    /// here on first use and kept.
+    pub fn new(
+        state: StateDir,
+        plan: LabPlan,
+        listen: SocketAddr,
+        public_url: Option<String>,
+    ) -> anyhow::Result<Classroom> {
+        let tokens = Tokens::load_or_create(&state, &plan)?;
+        let scenarios = dnslab_grader::shipped::scenarios()?;
+        let exercises = plan
+            .exercises
+            .iter()
+            .filter_map(|e| scenarios.iter().find(|s| s.id == *e).cloned())
+            .map(Arc::new)
+            .collect();
+        let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
+        let lab = LabContext::new(plan.clone(), state.clone())?;
+        let ops = Box::new(CliLab { state, plan });
+        let app = Arc::new(
+            App::new(lab, tokens, exercises, ops, public_url.clone())
+                .map_err(|_| anyhow::anyhow!("the system random generator failed"))?,
+        );
+        Ok(Classroom {
+            app,
+            listen,
+            public_url,
+        })
+    }
+
+    /// Binds the listening socket (first, so that a taken port stops `up`
+    /// before the lab starts), warning when it is not loopback.
+    pub async fn bind(&self) -> anyhow::Result<tokio::net::TcpListener> {
+        if !self.listen.ip().is_loopback() {
+            eprintln!(
+                "dnslab: the classroom web listens on {}: anyone on that network can reach its login page",
+                self.listen
+            );
+        }
+        tokio::net::TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("the classroom web cannot listen on {}", self.listen))
+    }
+
+    /// Serves until the future is dropped.
+    pub async fn serve(&self, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+        dnslab_web::serve(listener, Arc::clone(&self.app))
+            .await
+            .context("the classroom web stopped")
+    }
 }
