@@ -188,6 +188,9 @@ pub enum LabError {
         "{at}: port 0 is not a port the lab can announce; choose one (53, or above 1023 without privileges)"
     )]
     BadPort { at: Location },
+    /// `access:` (SSH to the workstations) that cannot work.
+    #[error("{at}: access: {reason}")]
+    Access { at: Location, reason: String },
     /// Two nodes (or a node and a trainee's own server) on one address.
     #[error("{first} and {second} would both listen on {address}")]
     AddressConflict {

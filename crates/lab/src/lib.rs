@@ -65,6 +65,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod error;
 pub mod exercise;
 pub mod instruction_steps;
@@ -91,7 +92,7 @@ mod suggest;
 pub use error::{LabError, Location, StateError, UnknownWord};
 pub use exercise::{Exercise, KNOWN_EXERCISES};
 pub use ownership::PurgeReport;
-pub use plan::{CdsScan, LabPlan, LabZone, Node, Role, Tld, Trainee};
+pub use plan::{CdsScan, LabPlan, LabZone, Node, Role, SshAccess, Tld, Trainee};
 pub use resolver_conf::ResolverConfig;
 pub use scenario::{
     CheckSeverity, CheckSpec, DenialParam, Level, Mutant, PLACEHOLDERS, Parameters, Scenario, Step,

@@ -70,6 +70,8 @@ pub const KNOWN_ENTRIES: &[&str] = &[
     "grades",
     // The classroom web: login tokens.
     "web",
+    // SSH to the workstations: passwords, host keys, sshd's files.
+    "access",
 ];
 
 /// Whether dnslab makes an entry of this name in a state directory: a

@@ -53,9 +53,9 @@ use crate::spec::{LabFile, TimersSpec, defaults, label_problem};
 use crate::timers::{TimerProfile, Timers};
 use dnslab_zone::{Algorithm, Name};
 use ipnet::Ipv4Net;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 
 /// At most this many TLDs (`B.1.1`–`B.1.254`).
@@ -193,6 +193,41 @@ pub struct CdsScan {
     pub interval: u32,
 }
 
+/// `access.ssh`: trainees log in to their own workstation by SSH from
+/// their own machines (Docker backend).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshAccess {
+    /// The host address each workstation's SSH port is published on.
+    pub bind: IpAddr,
+    /// What trainees type to reach the host, when the lab file says.
+    pub host: Option<String>,
+    /// Trainee n's workstation is published on `port_base + n`.
+    pub port_base: u16,
+    /// Whether a generated password logs in.
+    pub password: bool,
+    /// Trainee name → `authorized_keys` lines.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl SshAccess {
+    /// The host port of `trainee`'s workstation.
+    pub fn port(&self, trainee: &Trainee) -> u16 {
+        // from_spec checked that the last trainee's port fits.
+        self.port_base.saturating_add(trainee.number as u16)
+    }
+
+    /// What trainees type to reach the host: `host`, else the bind
+    /// address unless it is 0.0.0.0 or ::, else `None` (the caller names
+    /// this machine).
+    pub fn host_to_type(&self) -> Option<String> {
+        match (&self.host, self.bind) {
+            (Some(h), _) => Some(h.clone()),
+            (None, ip) if ip.is_unspecified() => None,
+            (None, ip) => Some(ip.to_string()),
+        }
+    }
+}
+
 /// A zone the lab itself signs (root, TLDs, zoo) with lab keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabZone {
@@ -230,6 +265,8 @@ pub struct LabPlan {
     /// Docker backend only).
     pub runs_workstation: bool,
     pub zoo: bool,
+    /// SSH access to the workstations (`access.ssh: true`).
+    pub ssh: Option<SshAccess>,
     /// In lab-file order.
     pub tlds: Vec<Tld>,
     /// In lab-file order.
@@ -403,6 +440,18 @@ impl LabPlan {
         }
 
         let nodes_spec = spec.nodes.clone().unwrap_or_default();
+        let ssh = ssh_access(&spec, &src, &trainees)?;
+        // SSH logs in to the workstation: asking for one asks for the other.
+        let runs_workstation = match nodes_spec.workstation {
+            Some(false) if ssh.is_some() => {
+                return Err(LabError::Access {
+                    at: src.key(&["nodes", "workstation"]),
+                    reason: "access.ssh logs trainees in to their workstations: remove `workstation: false`, or set `ssh: false`".to_string(),
+                });
+            }
+            Some(w) => w || ssh.is_some(),
+            None => defaults::WORKSTATION || ssh.is_some(),
+        };
         let mut plan = LabPlan {
             workshop: spec.workshop.0.clone(),
             description: spec.description.clone(),
@@ -417,8 +466,9 @@ impl LabPlan {
             exercises,
             runs_auth: nodes_spec.auth.unwrap_or(defaults::AUTH_NODE),
             runs_resolver: nodes_spec.resolver.unwrap_or(defaults::RESOLVER_NODE),
-            runs_workstation: nodes_spec.workstation.unwrap_or(defaults::WORKSTATION),
+            runs_workstation,
             zoo,
+            ssh,
             tlds,
             trainees,
             nodes: Vec::new(),
@@ -765,6 +815,97 @@ fn trainee_names(spec: &LabFile, src: &Source<'_>) -> Result<Vec<String>, LabErr
         }
     }
     Ok(names)
+}
+
+/// `access:` checked: ports that fit, keys for trainees of the lab,
+/// someone able to log in as each trainee.
+fn ssh_access(
+    spec: &LabFile,
+    src: &Source<'_>,
+    trainees: &[Trainee],
+) -> Result<Option<SshAccess>, LabError> {
+    let Some(access) = &spec.access else {
+        return Ok(None);
+    };
+    let bad = |path: &[&str], reason: String| LabError::Access {
+        at: src.key(path),
+        reason,
+    };
+    if !access.ssh.unwrap_or(defaults::SSH) {
+        // Settings without the switch would be silently ignored.
+        let set = [
+            ("bind", access.bind.is_some()),
+            ("host", access.host.is_some()),
+            ("port_base", access.port_base.is_some()),
+            ("password", access.password.is_some()),
+            ("keys", access.keys.is_some()),
+        ];
+        if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
+            return Err(bad(
+                &["access", key],
+                format!("{key} is an SSH setting, but SSH is off: add `ssh: true`"),
+            ));
+        }
+        return Ok(None);
+    }
+    let port_base = access.port_base.unwrap_or(defaults::SSH_PORT_BASE);
+    let last = trainees.len();
+    if port_base == 0 || usize::from(port_base) + last > usize::from(u16::MAX) {
+        return Err(bad(
+            &["access", "port_base"],
+            format!(
+                "trainees 1 to {last} would be on ports {} to {}: choose a port_base from 1 to {}",
+                u32::from(port_base) + 1,
+                u32::from(port_base) + last as u32,
+                usize::from(u16::MAX) - last
+            ),
+        ));
+    }
+    let mut keys = BTreeMap::new();
+    for (name, lines) in access.keys.iter().flatten() {
+        if !trainees.iter().any(|t| t.name == name.0) {
+            let names = trainees.iter().map(|t| t.name.as_str());
+            let hint = crate::suggest::closest(&name.0, names)
+                .map(|s| format!(", did you mean {s:?}?"))
+                .unwrap_or_default();
+            return Err(LabError::Access {
+                at: src.value(&["access", "keys"], &name.0, 0),
+                reason: format!(
+                    "keys for {:?}, who is not a trainee of this lab{hint}",
+                    name.0
+                ),
+            });
+        }
+        keys.insert(
+            name.0.clone(),
+            lines.iter().map(|l| l.line()).collect::<Vec<_>>(),
+        );
+    }
+    let password = access.password.unwrap_or(defaults::SSH_PASSWORD);
+    if !password {
+        let keyless: Vec<&str> = trainees
+            .iter()
+            .filter(|t| keys.get(&t.name).is_none_or(Vec::is_empty))
+            .map(|t| t.name.as_str())
+            .collect();
+        if !keyless.is_empty() {
+            return Err(bad(
+                &["access", "password"],
+                format!(
+                    "with password: false only keys log in, and {} {} none (access.keys)",
+                    keyless.join(", "),
+                    if keyless.len() == 1 { "has" } else { "have" }
+                ),
+            ));
+        }
+    }
+    Ok(Some(SshAccess {
+        bind: access.bind.map_or(defaults::SSH_BIND, |b| b.0),
+        host: access.host.as_ref().map(|h| h.0.clone()),
+        port_base,
+        password,
+        keys,
+    }))
 }
 
 /// The timers a `timers:` entry means, and the profile they start from.

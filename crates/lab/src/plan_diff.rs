@@ -41,6 +41,8 @@ pub enum PlanChange {
     CdsScan,
     /// `nodes:` (which nodes the lab runs) or the zoo.
     Nodes,
+    /// `access:` (SSH to the workstations).
+    Access,
 }
 
 impl PlanChange {
@@ -81,6 +83,7 @@ impl fmt::Display for PlanChange {
             PlanChange::Algorithm => write!(f, "the lab keys' algorithm"),
             PlanChange::CdsScan => write!(f, "cds_scan"),
             PlanChange::Nodes => write!(f, "the nodes the lab runs (nodes:, zoo)"),
+            PlanChange::Access => write!(f, "access (SSH to the workstations)"),
         }
     }
 }
@@ -179,6 +182,9 @@ pub fn plan_changes(running: &LabPlan, new: &LabPlan) -> Vec<PlanChange> {
         new.zoo,
     ) {
         changes.push(PlanChange::Nodes);
+    }
+    if running.ssh != new.ssh {
+        changes.push(PlanChange::Access);
     }
     changes
 }

@@ -22,6 +22,14 @@
 //! addresses: { base: 127.53.0.0/16 }  # loopback network, at least a /16
 //! port: 53                       # every node listens on this port
 //! zoo: true                      # the zoo. TLD of broken and odd zones
+//! access:                        # trainees log in to their workstations by SSH
+//!   ssh: true                    # (Docker backend; implies nodes.workstation)
+//!   bind: 0.0.0.0                # host address the SSH ports are published on
+//!   host: 192.0.2.10             # what the handout tells trainees to type
+//!   port_base: 2200              # trainee n's workstation at port_base + n
+//!   password: true               # a generated password per trainee
+//!   keys:                        # public keys that may log in, per trainee
+//!     alice: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... alice@laptop"]
 //! ```
 //!
 //! | key | default | notes |
@@ -36,6 +44,12 @@
 //! | `addresses.base` | `127.53.0.0/16` ([`defaults::NETWORK`]) | see [`crate::plan`] for the scheme |
 //! | `port` | 53 ([`defaults::PORT`]) | above 1023 needs no privileges |
 //! | `zoo` | `true` ([`defaults::ZOO`]) | |
+//! | `access.ssh` | `false` | `true`: an OpenSSH server in each trainee's workstation (Docker backend); implies `nodes.workstation` |
+//! | `access.bind` | `127.0.0.1` ([`defaults::SSH_BIND`]) | `0.0.0.0` (or one of the host's addresses) for trainees' laptops |
+//! | `access.host` | the bind address; for `0.0.0.0` this machine's host name | only printed: the `ssh` line of `dnslab access list` and the handout |
+//! | `access.port_base` | 2200 ([`defaults::SSH_PORT_BASE`]) | trainee n (from 1) on `port_base + n` |
+//! | `access.password` | `true` ([`defaults::SSH_PASSWORD`]) | `false`: keys only (every trainee then needs one) |
+//! | `access.keys` | none | trainee name → OpenSSH public key lines (`authorized_keys` without options) |
 //!
 //! Durations are seconds or `90s`, `5m`, `1h`, `14d`, `2w`, `1h30m`.
 //!
@@ -90,6 +104,15 @@ pub mod defaults {
     pub const PORT: u16 = 53;
     /// `zoo:`
     pub const ZOO: bool = true;
+    /// `access.ssh:`
+    pub const SSH: bool = false;
+    /// `access.bind:` loopback: nothing is reachable from the classroom
+    /// network unless the lab file says so.
+    pub const SSH_BIND: std::net::IpAddr = std::net::IpAddr::V4(Ipv4Addr::LOCALHOST);
+    /// `access.port_base:`
+    pub const SSH_PORT_BASE: u16 = 2200;
+    /// `access.password:`
+    pub const SSH_PASSWORD: bool = true;
 }
 
 /// A lab file, as written (see the module documentation for the format).
@@ -109,6 +132,7 @@ pub struct LabFile {
     pub addresses: Option<AddressesSpec>,
     pub port: Option<u16>,
     pub zoo: Option<bool>,
+    pub access: Option<AccessSpec>,
     /// The file it was read from and its text, for locating errors found
     /// later and for the state directory's copy. Empty for a `LabFile`
     /// built in code.
@@ -136,6 +160,149 @@ pub struct NodesSpec {
     /// A workstation container per trainee with BIND's, ldns', Knot's and
     /// Unbound's tools (Docker backend only).
     pub workstation: Option<bool>,
+}
+
+/// `access:` how trainees reach their workstations from their own
+/// machines.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSpec {
+    pub ssh: Option<bool>,
+    pub bind: Option<BindAddress>,
+    pub host: Option<HostName>,
+    pub port_base: Option<u16>,
+    pub password: Option<bool>,
+    /// Trainee name → the public keys that may log in as that trainee.
+    pub keys: Option<std::collections::BTreeMap<Label, Vec<PublicKeyLine>>>,
+}
+
+/// `access.bind`: an IP address of the host (`0.0.0.0` for all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindAddress(pub std::net::IpAddr);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not an IP address (write 127.0.0.1, 0.0.0.0 or one of this machine's addresses)"
+)]
+pub struct BadBindAddress {
+    pub text: String,
+}
+
+impl FromStr for BindAddress {
+    type Err = BadBindAddress;
+    fn from_str(s: &str) -> Result<BindAddress, BadBindAddress> {
+        s.parse().map(BindAddress).map_err(|_| BadBindAddress {
+            text: s.to_string(),
+        })
+    }
+}
+
+/// `access.host`: a host name or address, as trainees type it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostName(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a host name or address: letters, digits, '.', '-' and ':' only")]
+pub struct BadHostName {
+    pub text: String,
+}
+
+impl FromStr for HostName {
+    type Err = BadHostName;
+    fn from_str(s: &str) -> Result<HostName, BadHostName> {
+        // Printed into a command line trainees copy: nothing a shell
+        // would read as more than one word.
+        let ok = !s.is_empty()
+            && s.len() <= 253
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+        if ok {
+            Ok(HostName(s.to_string()))
+        } else {
+            Err(BadHostName {
+                text: s.to_string(),
+            })
+        }
+    }
+}
+
+/// An OpenSSH public key line (`ssh-ed25519 AAAA… comment`), as in
+/// `authorized_keys` but without options: checked to be one line whose
+/// key type is one OpenSSH accepts and whose base64 blob decodes and
+/// names the same type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyLine {
+    /// The key type (`ssh-ed25519`).
+    pub kind: String,
+    /// The base64 key blob.
+    pub blob: String,
+    /// The comment, possibly empty.
+    pub comment: String,
+}
+
+/// The key types `access.keys` takes (what OpenSSH 9 accepts for users).
+pub const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+impl PublicKeyLine {
+    /// The line as `authorized_keys` takes it.
+    pub fn line(&self) -> String {
+        if self.comment.is_empty() {
+            format!("{} {}", self.kind, self.blob)
+        } else {
+            format!("{} {} {}", self.kind, self.blob, self.comment)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not an OpenSSH public key line: {reason} (write it as in a .pub file: ssh-ed25519 AAAA… comment)"
+)]
+pub struct BadPublicKey {
+    pub reason: String,
+}
+
+impl FromStr for PublicKeyLine {
+    type Err = BadPublicKey;
+    fn from_str(s: &str) -> Result<PublicKeyLine, BadPublicKey> {
+        let bad = |reason: String| BadPublicKey { reason };
+        if s.contains(['\n', '\r', '\0']) {
+            return Err(bad("one key per line".to_string()));
+        }
+        let mut words = s.split_whitespace();
+        let kind = words.next().unwrap_or_default();
+        if !SSH_KEY_TYPES.contains(&kind) {
+            return Err(bad(format!(
+                "{kind:?} is not a key type OpenSSH takes ({})",
+                SSH_KEY_TYPES.join(", ")
+            )));
+        }
+        let blob = words.next().unwrap_or_default();
+        let bytes = data_encoding::BASE64
+            .decode(blob.as_bytes())
+            .map_err(|_| bad("the key is not base64".to_string()))?;
+        // The blob starts with the key type as an SSH string (RFC 4251).
+        let named = bytes
+            .get(..4)
+            .map(|n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize)
+            .and_then(|n| bytes.get(4..4 + n));
+        if named != Some(kind.as_bytes()) {
+            return Err(bad(format!("the key data is not of type {kind}")));
+        }
+        Ok(PublicKeyLine {
+            kind: kind.to_string(),
+            blob: blob.to_string(),
+            comment: words.collect::<Vec<_>>().join(" "),
+        })
+    }
 }
 
 /// `cds_scan:`
@@ -526,6 +693,9 @@ deserialize_from_str!(AlgorithmSpec, "an algorithm name or number");
 deserialize_from_str!(Network, "an IPv4 network such as 127.53.0.0/16");
 deserialize_from_str!(Exercise, "an exercise id");
 deserialize_from_str!(TimerProfile, "a timer profile");
+deserialize_from_str!(BindAddress, "an IP address such as 127.0.0.1 or 0.0.0.0");
+deserialize_from_str!(HostName, "a host name or address");
+deserialize_from_str!(PublicKeyLine, "an OpenSSH public key line");
 
 impl FromStr for Duration {
     type Err = crate::timers::BadDuration;

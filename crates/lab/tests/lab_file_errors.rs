@@ -333,3 +333,89 @@ fn custom_network_and_port() {
     assert_eq!(p.root_node().address.to_string(), "127.99.0.1:10053");
     assert_eq!(p.trainees[1].resolver.to_string(), "127.99.11.2:10053");
 }
+
+const KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfpVw3HP1OHlTw7bEbjXKIpw3kyyzfuZmc2gfJvD/Yq alice@laptop";
+
+#[test]
+fn ssh_access_defaults_and_implies_workstations() {
+    let p = plan(&format!("{BASE}access: {{ ssh: true }}\n")).unwrap();
+    let ssh = p.ssh.as_ref().expect("ssh access");
+    assert_eq!(ssh.bind.to_string(), "127.0.0.1");
+    assert_eq!((ssh.port_base, ssh.password), (2200, true));
+    assert_eq!(ssh.port(&p.trainees[0]), 2201);
+    assert_eq!(ssh.port(&p.trainees[2]), 2203);
+    assert!(p.runs_workstation, "ssh implies workstations");
+    assert!(plan(BASE).unwrap().ssh.is_none());
+
+    let text = format!(
+        "{BASE}access:\n  ssh: true\n  bind: 0.0.0.0\n  host: lab.example\n  port_base: 3000\n  keys:\n    bob: [\"{KEY}\"]\n"
+    );
+    let p = plan(&text).unwrap();
+    let ssh = p.ssh.unwrap();
+    assert!(ssh.bind.is_unspecified());
+    assert_eq!(ssh.host_to_type().as_deref(), Some("lab.example"));
+    assert_eq!(ssh.keys["bob"], [KEY.to_string()]);
+    assert!(!ssh.keys.contains_key("alice"));
+}
+
+#[test]
+fn ssh_access_errors_name_the_place() {
+    let cases = [
+        (
+            format!("{BASE}access: {{ ssh: true, bind: 10.0.0.300 }}\n"),
+            "labs/demo.yaml:7:28: access.bind: \"10.0.0.300\" is not an IP address",
+        ),
+        (
+            format!("{BASE}access:\n  ssh: true\n  port_base: 65534\n"),
+            "labs/demo.yaml:9:3: access: trainees 1 to 3 would be on ports 65535 to 65537: choose a port_base from 1 to 65532",
+        ),
+        (
+            format!("{BASE}access:\n  ssh: true\n  port_base: 0\n"),
+            "labs/demo.yaml:9:3: access: trainees 1 to 3 would be on ports 1 to 3",
+        ),
+        (
+            format!("{BASE}access:\n  ssh: true\n  keys:\n    alcie: [\"{KEY}\"]\n"),
+            "labs/demo.yaml:10:5: access: keys for \"alcie\", who is not a trainee of this lab, did you mean \"alice\"?",
+        ),
+        (
+            format!(
+                "{BASE}access:\n  ssh: true\n  keys:\n    alice: [\"ssh-ed25519 AAAAB3NzaC1yc2E= x\"]\n"
+            ),
+            "labs/demo.yaml:10:13: access.keys.alice[0]: not an OpenSSH public key line: the key data is not of type ssh-ed25519",
+        ),
+        (
+            format!("{BASE}access:\n  ssh: true\n  keys:\n    alice: [\"ssh-dss AAAA x\"]\n"),
+            "not a key type OpenSSH takes",
+        ),
+        (
+            format!(
+                "{BASE}access:\n  ssh: true\n  password: false\n  keys:\n    alice: [\"{KEY}\"]\n"
+            ),
+            "labs/demo.yaml:9:3: access: with password: false only keys log in, and bob, carol have none",
+        ),
+        (
+            format!("{BASE}access:\n  bind: 0.0.0.0\n"),
+            "labs/demo.yaml:8:3: access: bind is an SSH setting, but SSH is off: add `ssh: true`",
+        ),
+        (
+            format!("{BASE}nodes: {{ workstation: false }}\naccess: {{ ssh: true }}\n"),
+            "labs/demo.yaml:7:10: access: access.ssh logs trainees in to their workstations",
+        ),
+        (
+            format!("{BASE}access: {{ ssh: true, prot_base: 2200 }}\n"),
+            "labs/demo.yaml:7:22: unknown key \"prot_base\" in access, did you mean \"port_base\"?",
+        ),
+        (
+            format!("{BASE}access: {{ ssh: true, host: \"a b\" }}\n"),
+            "is not a host name or address",
+        ),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .map(|(text, expected)| (error(text).1, expected))
+        .filter(|(s, expected)| !s.contains(*expected))
+        .map(|(s, expected)| format!("{s}\n  expected: {expected}"))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
