@@ -9,9 +9,10 @@ FROM debian:bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils unbound \
+      openssh-server \
  && rm -rf /var/lib/apt/lists/*
 COPY dnslab /usr/local/bin/dnslab
-LABEL dnslab.managed=true dnslab.image=trainee
+LABEL dnslab.managed=true dnslab.image=trainee dnslab.sshd=true
 ENV LANG=C.UTF-8
 WORKDIR /workspace
 CMD ["/bin/bash"]

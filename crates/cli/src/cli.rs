@@ -78,6 +78,49 @@ pub enum Command {
     Shell(ShellArgs),
     /// Run one command in a trainee's workstation; exits with its status.
     Exec(ExecArgs),
+    /// Trainees' SSH logins to their workstations (lab file: access.ssh,
+    /// Docker backend).
+    #[command(subcommand)]
+    Access(AccessCommand),
+    /// One printable sheet per trainee: SSH login and password, zone,
+    /// servers, exercises. It holds every trainee's password: print it,
+    /// cut it, hand each sheet to its trainee.
+    Handout(HandoutArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Each trainee's `ssh` command line, password and the workstation's
+    /// host key fingerprint.
+    List(AccessListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AccessListArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandoutFormatArg {
+    /// Plain text, one sheet a page (form feeds).
+    Text,
+    /// A printable HTML page, one sheet a printed page.
+    Html,
+}
+
+#[derive(Args, Debug)]
+pub struct HandoutArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: HandoutFormatArg,
+    /// Write to this file (atomically, mode 0600: it holds passwords)
+    /// instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[derive(Args, Debug)]

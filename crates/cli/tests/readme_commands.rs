@@ -122,6 +122,18 @@ const README_COMMANDS: &[(&str, Runs)] = &[
         Runs::Elsewhere("lab_docker.rs (workstations)"),
     ),
     (
+        "dnslab access list [--format json]",
+        Runs::Elsewhere("lab_ssh.rs (SSH access on Docker)"),
+    ),
+    (
+        "dnslab handout [--format text|html] [-o FILE]",
+        Runs::Pilot(&[
+            ("handout", OK),
+            ("handout --format text", OK),
+            ("handout --format html", OK),
+        ]),
+    ),
+    (
         "dnslab down [--workshop NAME]",
         Runs::Pilot(&[("down --workshop readme-155", OK)]),
     ),

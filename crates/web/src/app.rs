@@ -939,25 +939,28 @@ async fn handout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
+    // The SSH lines too when the lab has SSH access (none otherwise).
+    let logins = dnslab_lab::access::logins(&app.state, &app.plan).unwrap_or_default();
+    let titles: Vec<String> = app.exercises.iter().map(|x| x.title.clone()).collect();
+    let sheets: Vec<pages::Sheet<'_>> = app
+        .plan
+        .trainees
+        .iter()
+        .map(|t| pages::Sheet {
+            workshop: &app.plan.workshop,
+            trainee: t,
+            web: Some((
+                app.public_url.as_str(),
+                app.tokens.trainees.get(&t.name).map_or("", String::as_str),
+            )),
+            ssh: logins.iter().find(|l| l.trainee == t.name),
+            exercises: &titles,
+        })
+        .collect();
     ok_page(pages::page(
         &format!("{}: handout", app.plan.workshop),
         nav(&app, &s),
-        html! {
-            p.noprint { "One sheet per trainee: print this page." }
-            @for t in &app.plan.trainees {
-                section.sheet {
-                    h2 { (app.plan.workshop) ": " (t.name) }
-                    table {
-                        tr { th { "open" } td { code { (app.public_url) } } }
-                        tr { th { "your token" } td { code { (app.tokens.trainees.get(&t.name).map_or("", String::as_str)) } } }
-                        tr { th { "your zone" } td { code { (t.zone) } } }
-                        tr { th { "your server" } td { code { (t.auth) } } }
-                        tr { th { "your resolver" } td { code { (t.resolver) } } }
-                    }
-                    p { "Exercises: " (app.exercises.iter().map(|x| x.title.as_str()).collect::<Vec<_>>().join(" · ")) }
-                }
-            }
-        },
+        pages::handout(&sheets),
     ))
 }
 

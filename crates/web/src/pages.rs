@@ -5,6 +5,8 @@
 
 use crate::board::Cell;
 use dnslab_grader::outcome::{GradeReport, Status};
+use dnslab_lab::Trainee;
+use dnslab_lab::access::Login;
 use dnslab_lab::instruction_steps::{Block, blocks};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -216,5 +218,64 @@ pub fn status(v: &serde_json::Value) -> Markup {
         (table(nodes, &["name", "role", "address", "host", "container", "healthy", "zone_error"]))
         h2 { "Trainees" }
         (table(trainees, &["name", "zone", "auth", "resolver", "zone_file"]))
+    }
+}
+
+/// What one trainee's handout sheet says (the web's `/handout` and
+/// `dnslab handout --format html`).
+pub struct Sheet<'a> {
+    pub workshop: &'a str,
+    pub trainee: &'a Trainee,
+    /// The classroom web: its address and the trainee's login token.
+    pub web: Option<(&'a str, &'a str)>,
+    /// How the trainee logs in to their workstation by SSH.
+    pub ssh: Option<&'a Login>,
+    /// The titles of the lab's exercises, in order.
+    pub exercises: &'a [String],
+}
+
+/// Printable sheets, one a page.
+pub fn handout(sheets: &[Sheet<'_>]) -> Markup {
+    html! {
+        p.noprint { "One sheet per trainee: print this page." }
+        @for s in sheets { (handout_sheet(s)) }
+    }
+}
+
+/// The handout as a page of its own (`dnslab handout --format html`).
+pub fn handout_page(workshop: &str, sheets: &[Sheet<'_>]) -> Markup {
+    page(&format!("{workshop}: handout"), html! {}, handout(sheets))
+}
+
+fn handout_sheet(s: &Sheet<'_>) -> Markup {
+    let t = s.trainee;
+    html! {
+        section.sheet {
+            h2 { (s.workshop) ": " (t.name) }
+            table {
+                @if let Some((url, token)) = s.web {
+                    tr { th { "open" } td { code { (url) } } }
+                    tr { th { "your token" } td { code { (token) } } }
+                }
+                @if let Some(l) = s.ssh {
+                    tr { th { "log in" } td { code { (l.command) } } }
+                    tr { th { "password" } td {
+                        @match &l.password {
+                            Some(p) => code { (p) },
+                            None => "your SSH key",
+                        }
+                    } }
+                    @if let Some(f) = &l.host_key {
+                        tr { th { "host key" } td { code { (f) } } }
+                    }
+                }
+                tr { th { "your zone" } td { code { (t.zone) } } }
+                tr { th { "your server" } td { code { (t.auth) } } }
+                tr { th { "your resolver" } td { code { (t.resolver) } } }
+            }
+            @if !s.exercises.is_empty() {
+                p { "Exercises: " (s.exercises.join(" · ")) }
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ use crate::supervisor::{self, BackendError};
 use bollard::Docker;
 use bollard::models::{
     ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, NetworkingConfig,
-    PortBinding,
+    PortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -73,6 +73,8 @@ pub struct NodeSpec {
     pub kind: Kind,
     /// A workstation's resolver (the trainee's resolver node).
     pub workstation_dns: Option<String>,
+    /// Where a workstation's sshd is published on the host (`access.ssh`).
+    pub ssh: Option<super::ssh::Published>,
     pub container: String,
     /// dnslab's arguments.
     pub args: Vec<String>,
@@ -235,11 +237,29 @@ pub fn node_specs(
                 address: SocketAddr::from((plan.workstation_address(t), 0)),
                 zones: Vec::new(),
             };
-            let binds = vec![
+            let mut binds = vec![
                 bind_at(&state.join(&t.workspace), WORKSPACE_DIR, true)?,
                 bind_at(&public, PUBLIC_DIR, false)?,
             ];
-            let args = vec!["sleep".to_string(), "infinity".to_string()];
+            let published = super::ssh::published(plan, t);
+            let (args, watched) = if published.is_some() {
+                // sshd as the main process, on its own account files.
+                binds.extend(super::ssh::binds(state, &t.name).map_err(|source| {
+                    BackendError::Io {
+                        path: dnslab_lab::access::trainee_dir(state, &t.name),
+                        source,
+                    }
+                })?);
+                (
+                    super::ssh::command(super::ssh::invoking_ids().0),
+                    super::ssh::watched(state, &t.name),
+                )
+            } else {
+                (
+                    vec!["sleep".to_string(), "infinity".to_string()],
+                    Vec::new(),
+                )
+            };
             let mut w = NodeSpec::new(
                 plan,
                 &node,
@@ -251,7 +271,8 @@ pub fn node_specs(
             )?;
             w.role = "workstation".to_string();
             w.workstation_dns = Some(t.resolver.ip().to_string());
-            w.seal(&plan.workshop, trainee_image_id);
+            w.ssh = published;
+            w.seal_with(&plan.workshop, trainee_image_id, &watched.concat());
             specs.push(w);
         }
     }
@@ -275,6 +296,7 @@ impl NodeSpec {
             address: node.address,
             kind,
             workstation_dns: None,
+            ssh: None,
             container: container_name(&plan.workshop, &node.name),
             args,
             binds,
@@ -283,11 +305,6 @@ impl NodeSpec {
         let watched: Vec<u8> = watched.concat();
         spec.seal_with(&plan.workshop, image_id, &watched);
         Ok(spec)
-    }
-
-    /// Sets the digest from everything the container is created from.
-    fn seal(&mut self, workshop: &str, image_id: &str) {
-        self.seal_with(workshop, image_id, &[]);
     }
 
     /// The digest covers the whole creation request (user, limits,
@@ -363,9 +380,34 @@ fn create_body(
                 )
             })
             .collect();
+        // With SSH: sshd's port published where the lab file says, the
+        // capabilities it needs (none unless dnslab runs as root), and
+        // restarted by the engine should a trainee stop it.
+        let (exposed, bindings, cap_add, restart) = match &spec.ssh {
+            Some(p) => {
+                let port = format!("{}/tcp", super::ssh::SSHD_PORT);
+                (
+                    Some(vec![port.clone()]),
+                    Some(HashMap::from([(
+                        port,
+                        Some(vec![PortBinding {
+                            host_ip: Some(p.bind.to_string()),
+                            host_port: Some(p.port.to_string()),
+                        }]),
+                    )])),
+                    Some(super::ssh::capabilities(uid)).filter(|c| !c.is_empty()),
+                    Some(RestartPolicy {
+                        name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                        maximum_retry_count: None,
+                    }),
+                )
+            }
+            None => (None, None, None, None),
+        };
         return ContainerCreateBody {
             image: Some(ImageKind::Trainee.reference()),
             cmd: Some(spec.args.clone()),
+            exposed_ports: exposed,
             user: Some(format!("{uid}:{gid}")),
             hostname: spec.trainee.clone(),
             working_dir: Some(WORKSPACE_DIR.to_string()),
@@ -380,6 +422,9 @@ fn create_body(
                 memory: Some(WORKSTATION_MEMORY_BYTES),
                 pids_limit: Some(WORKSTATION_PIDS),
                 dns: spec.workstation_dns.clone().map(|d| vec![d]),
+                port_bindings: bindings,
+                cap_add,
+                restart_policy: restart,
                 ..common
             }),
             networking_config,

@@ -44,10 +44,12 @@ impl ImageKind {
     }
 }
 
-/// A build context: the tar the engine builds from, and its digest.
+/// A build context: the tar the engine builds from, its digest, and
+/// labels the image gets besides dnslab's own.
 pub struct BuildContext {
     pub tar: Vec<u8>,
     pub digest: String,
+    pub labels: Vec<(&'static str, String)>,
 }
 
 /// An image dnslab built, as `dnslab image ls` shows it.
@@ -78,6 +80,14 @@ pub const TRAINEE_TOOLS: &[(&str, &str)] = &[
     ("usr/sbin/unbound", "unbound"),
     ("bin/bash", "bash"),
 ];
+
+/// OpenSSH's server, which a trainee image needs for `access.ssh`, and its
+/// Debian package.
+pub const SSH_SERVER: (&str, &str) = ("usr/sbin/sshd", "openssh-server");
+
+/// debootstrap's `--include` for a trainee root filesystem.
+pub const ROOTFS_PACKAGES: &str =
+    "bind9-utils,bind9-dnsutils,ldnsutils,knot-dnsutils,knot-dnssecutils,unbound,openssh-server";
 
 /// The executable to put in images: this one.
 pub fn current_executable() -> Result<PathBuf, DockerError> {
@@ -205,7 +215,11 @@ pub fn node_context(exe: &Path) -> Result<BuildContext, DockerError> {
     )?;
     let tar = tar.into_inner().map_err(io(exe))?;
     let digest = digest_hex(&[&tar]);
-    Ok(BuildContext { tar, digest })
+    Ok(BuildContext {
+        tar,
+        digest,
+        labels: Vec::new(),
+    })
 }
 
 /// The trainee image's build context: `rootfs` (a Debian root filesystem
@@ -218,7 +232,7 @@ pub fn trainee_context(rootfs: &Path, exe: &Path) -> Result<BuildContext, Docker
         .collect();
     if !missing.is_empty() {
         return Err(DockerError::Setup(format!(
-            "{} is not a root filesystem with the trainee tools; missing: {}. Make one with: debootstrap --variant=minbase --include=bind9-utils,bind9-dnsutils,ldnsutils,knot-dnsutils,knot-dnssecutils,unbound bookworm DIR",
+            "{} is not a root filesystem with the trainee tools; missing: {}. Make one with: debootstrap --variant=minbase --include={ROOTFS_PACKAGES} bookworm DIR",
             rootfs.display(),
             missing.join(", ")
         )));
@@ -229,7 +243,13 @@ pub fn trainee_context(rootfs: &Path, exe: &Path) -> Result<BuildContext, Docker
     append_tree(&mut tar, rootfs, Path::new("rootfs"))?;
     let tar = tar.into_inner().map_err(io(rootfs))?;
     let digest = digest_hex(&[&tar]);
-    Ok(BuildContext { tar, digest })
+    // Whether workstations can offer SSH (`access.ssh`): `up` asks.
+    let sshd = std::fs::symlink_metadata(rootfs.join(SSH_SERVER.0)).is_ok();
+    Ok(BuildContext {
+        tar,
+        digest,
+        labels: vec![(super::ssh::SSHD_LABEL, sshd.to_string())],
+    })
 }
 
 /// Adds the tree at `dir` under `name`: directories, files and symbolic
@@ -309,12 +329,15 @@ pub async fn ensure(
         .await
         .ok()
         .and_then(|i| i.id);
-    let image_labels = HashMap::from([
+    let mut image_labels = HashMap::from([
         (labels::MANAGED, "true"),
         (labels::IMAGE, kind.as_str()),
         (labels::CONTENT, context.digest.as_str()),
         (labels::VERSION, env!("CARGO_PKG_VERSION")),
     ]);
+    for (k, v) in &context.labels {
+        image_labels.insert(k, v.as_str());
+    }
     let options = BuildImageOptionsBuilder::default()
         .dockerfile("Dockerfile")
         .t(&reference)
@@ -466,6 +489,11 @@ mod tests {
                     "{package} (for /{tool}) missing"
                 );
             }
+        }
+        assert!(registry.contains(SSH_SERVER.1));
+        assert!(registry.contains("dnslab.sshd=true"));
+        for package in ROOTFS_PACKAGES.split(',') {
+            assert!(registry.contains(package), "{package}");
         }
     }
 

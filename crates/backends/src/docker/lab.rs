@@ -60,7 +60,8 @@ pub async fn bring_up(
             .map_err(lab_error)?;
     }
     write_public_files(state)?;
-    let (image_id, trainee_image_id) = image_ids(&docker, plan.runs_workstation).await?;
+    let (image_id, trainee_image_id) = image_ids(&docker, plan).await?;
+    super::ssh::prepare(&docker, plan, state).await?;
     let specs =
         containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
     let ports =
@@ -85,8 +86,25 @@ pub async fn bring_up(
 }
 
 /// The node image's id, and the trainee image's when the lab has
-/// workstations (which needs it built: it cannot be made from nothing).
-async fn image_ids(docker: &Docker, workstations: bool) -> Result<(String, String), DockerError> {
+/// workstations (which needs it built: it cannot be made from nothing),
+/// checked to have OpenSSH's server when the lab has SSH access.
+async fn image_ids(docker: &Docker, plan: &LabPlan) -> Result<(String, String), DockerError> {
+    let workstations = plan.runs_workstation;
+    if plan.ssh.is_some() {
+        let sshd = docker
+            .inspect_image(&ImageKind::Trainee.reference())
+            .await
+            .ok()
+            .and_then(|i| i.config)
+            .and_then(|c| c.labels)
+            .and_then(|l| l.get(super::ssh::SSHD_LABEL).cloned());
+        if sshd.is_some_and(|s| s != "true") {
+            return Err(DockerError::Setup(format!(
+                "the lab file asks for SSH access (access.ssh: true) but the trainee image {} has no OpenSSH server; make the root filesystem with openssh-server (see docker/README.md) and run `dnslab image build trainee --rootfs DIR` again",
+                ImageKind::Trainee.reference()
+            )));
+        }
+    }
     let id = |r: Result<bollard::models::ImageInspect, _>| r.ok().and_then(|i| i.id);
     let node = id(docker.inspect_image(&ImageKind::Node.reference()).await).ok_or_else(|| {
         DockerError::Setup(format!(
@@ -153,8 +171,12 @@ fn node_answers(spec: &NodeSpec, timeout: Duration) -> bool {
         containers::Kind::Server { apex } => {
             crate::probe::answers_at_all(spec.address, apex, timeout)
         }
-        // Nothing listens: the caller checks its container runs.
-        containers::Kind::Workstation => false,
+        // sshd answers with its version line; without SSH nothing
+        // listens, and the caller checks that the container runs.
+        containers::Kind::Workstation => spec
+            .ssh
+            .as_ref()
+            .is_some_and(|p| super::ssh::answers(p.probe_address(), timeout)),
     }
 }
 
@@ -189,12 +211,13 @@ async fn wait_healthy(
         })
         .await
         .unwrap_or_else(|_| waiting.clone());
-        // A workstation is ready when its container runs.
+        // A workstation without SSH is ready when its container runs.
         let states = container_states(docker, workshop).await?;
         let silent: Vec<NodeSpec> = silent
             .into_iter()
             .filter(|s| {
                 s.kind != containers::Kind::Workstation
+                    || s.ssh.is_some()
                     || states.get(&s.name).map(String::as_str) != Some("running")
             })
             .collect();
@@ -463,7 +486,7 @@ pub async fn recreate_trainee(
     trainee: &str,
 ) -> Result<usize, DockerError> {
     let docker = connect().await?;
-    let (image_id, trainee_image_id) = image_ids(&docker, plan.runs_workstation).await?;
+    let (image_id, trainee_image_id) = image_ids(&docker, plan).await?;
     let specs =
         containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
     let running = containers::list(&docker, Some(&plan.workshop)).await?;
@@ -496,6 +519,29 @@ pub async fn recreate_trainee(
                 }
             })?;
             tracing::warn!(node = %spec.name, port, "published on a new port: run `dnslab up` again so that the supervisor follows");
+        }
+        // The trainee logs in again at once: sshd answers before reset
+        // says it is done.
+        if let Some(published) = &spec.ssh {
+            let at = published.probe_address();
+            let answered = tokio::task::spawn_blocking(move || {
+                let deadline = Instant::now() + HEALTHY_WITHIN;
+                while Instant::now() < deadline {
+                    if super::ssh::answers(at, Duration::from_millis(400)) {
+                        return true;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                false
+            })
+            .await
+            .unwrap_or(false);
+            if !answered {
+                return Err(DockerError::NotHealthy {
+                    seconds: HEALTHY_WITHIN.as_secs(),
+                    nodes: spec.name.clone(),
+                });
+            }
         }
         n += 1;
     }

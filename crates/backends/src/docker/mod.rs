@@ -23,6 +23,7 @@ pub mod image;
 pub mod lab;
 pub mod network;
 pub mod record;
+pub mod ssh;
 
 use bollard::Docker;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! One module per command group; each turns parsed arguments into calls
 //! to the library crates and decides the exit status.
 
+mod access;
 mod demo;
 mod docker;
 mod grade;
@@ -12,7 +13,8 @@ mod web;
 mod zone;
 
 use crate::cli::{
-    Command, DsCommand, ExerciseCommand, ImageCommand, KeyCommand, ScenarioCommand, ZoneCommand,
+    AccessCommand, Command, DsCommand, ExerciseCommand, ImageCommand, KeyCommand, ScenarioCommand,
+    ZoneCommand,
 };
 use std::process::ExitCode;
 
@@ -53,6 +55,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Image(ImageCommand::Rm(args)) => docker::image_rm(&args),
         Command::Shell(args) => docker::shell(&args),
         Command::Exec(args) => docker::exec(&args),
+        Command::Access(AccessCommand::List(args)) => access::list(&args),
+        Command::Handout(args) => access::handout(&args),
     }
 }
 
