@@ -55,16 +55,7 @@ fn docker_lab(workshop: &str, extra: &str) -> Lab {
 }
 
 fn up_docker(lab: &Lab) -> String {
-    ok(
-        lab.run(&[
-            "up",
-            lab.file.to_str().unwrap(),
-            "--backend",
-            "docker",
-            "--detach",
-        ]),
-        "dnslab up --backend docker",
-    )
+    lab.up_docker()
 }
 
 /// Node name → (host address, container state, healthy).

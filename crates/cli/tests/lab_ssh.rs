@@ -72,7 +72,9 @@ struct Client {
 }
 
 impl Client {
-    fn options(&self, port: u16) -> Vec<String> {
+    /// The options of every connection; `checking` is
+    /// StrictHostKeyChecking's value (ssh takes the first value given).
+    fn options(&self, port: u16, checking: &str) -> Vec<String> {
         [
             "-F",
             "/dev/null",
@@ -81,7 +83,7 @@ impl Client {
             "-o",
             &format!("UserKnownHostsFile={}", self.known_hosts.display()),
             "-o",
-            "StrictHostKeyChecking=accept-new",
+            &format!("StrictHostKeyChecking={checking}"),
             "-o",
             "GlobalKnownHostsFile=/dev/null",
             "-o",
@@ -95,11 +97,28 @@ impl Client {
     }
 
     /// `script` run by `user` logged in with `password`: (exit code, output).
+    /// A host not yet in known_hosts is added; a changed host key fails.
     fn with_password(&self, port: u16, user: &str, password: &str, script: &str) -> (i32, String) {
+        self.password_login(port, user, password, script, "accept-new")
+    }
+
+    /// As [`Client::with_password`], the host key already known.
+    fn known_host(&self, port: u16, user: &str, password: &str, script: &str) -> (i32, String) {
+        self.password_login(port, user, password, script, "yes")
+    }
+
+    fn password_login(
+        &self,
+        port: u16,
+        user: &str,
+        password: &str,
+        script: &str,
+        checking: &str,
+    ) -> (i32, String) {
         let out = Command::new(&self.sshpass)
             .arg("-e")
             .arg(&self.ssh)
-            .args(self.options(port))
+            .args(self.options(port, checking))
             .args([
                 "-o",
                 "PubkeyAuthentication=no",
@@ -120,7 +139,7 @@ impl Client {
     /// `script` run by `user` logged in with the key `identity` only.
     fn with_key(&self, port: u16, user: &str, identity: &Path, script: &str) -> (i32, String) {
         let out = Command::new(&self.ssh)
-            .args(self.options(port))
+            .args(self.options(port, "accept-new"))
             .args([
                 "-o",
                 "BatchMode=yes",
@@ -145,19 +164,6 @@ const BIND_SIGN_ZONE: &str = "set -e; cd; mkdir -p keys; \
     dnssec-keygen -q -K keys -a ECDSAP256SHA256 -f KSK alice.ne; \
     dnssec-keygen -q -K keys -a ECDSAP256SHA256 alice.ne; \
     dnssec-signzone -S -K keys -o alice.ne -f alice.ne.zone.signed alice.ne.zone";
-
-fn up(lab: &Lab) -> String {
-    ok(
-        lab.run(&[
-            "up",
-            lab.file.to_str().unwrap(),
-            "--backend",
-            "docker",
-            "--detach",
-        ]),
-        "dnslab up --backend docker",
-    )
-}
 
 /// `dnslab access list --format json`, by trainee: (command, password,
 /// host key fingerprint, port).
@@ -228,7 +234,7 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
         ]),
         "image build trainee",
     );
-    up(&lab);
+    lab.up_docker();
     let client = Client {
         ssh,
         sshpass,
@@ -475,36 +481,15 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
     // made at the first login still holds (a changed key would fail here).
     let removed = docker_cli(&["rm", "-f", &container]);
     assert!(removed.status.success(), "{}", printed(&removed));
-    up(&lab);
-    let strict = |password: &str| {
-        let out = Command::new(&client.sshpass)
-            .arg("-e")
-            .arg(&client.ssh)
-            .args(client.options(alice_port))
-            .args([
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "-o",
-                "PubkeyAuthentication=no",
-                "-o",
-                "NumberOfPasswordPrompts=1",
-                "alice@127.0.0.1",
-                "true",
-            ])
-            .env("SSHPASS", password)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        (out.status.code().unwrap_or(-1), printed(&out))
-    };
-    let (code, out) = strict(&alice_pw);
+    lab.up_docker();
+    let (code, out) = client.known_host(alice_port, "alice", &alice_pw, "true");
     assert_eq!(code, 0, "same host key after re-creation: {out}");
 
     // `reset` keeps the password and the host key, and gives a fresh
     // workspace.
     ok(lab.run(&["reset", "alice"]), "reset");
     assert_eq!(logins(&lab), before);
-    let (code, out) = strict(&alice_pw);
+    let (code, out) = client.known_host(alice_port, "alice", &alice_pw, "true");
     assert_eq!(code, 0, "same login after reset: {out}");
     let (code, out) = client.with_password(alice_port, "alice", &alice_pw, "ls");
     assert_eq!(code, 0, "{out}");

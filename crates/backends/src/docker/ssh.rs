@@ -414,19 +414,25 @@ mod tests {
         plan
     }
 
-    #[test]
-    fn account_files_hold_only_the_trainee_and_follow_the_switches() {
-        let key =
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfpVw3HP1OHlTw7bEbjXKIpw3kyyzfuZmc2gfJvD/Yq a@b";
-        let p = plan(&format!(
-            "access:\n  ssh: true\n  keys:\n    alice: [\"{key}\"]\n"
-        ));
-        let ssh = p.ssh.clone().unwrap();
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfpVw3HP1OHlTw7bEbjXKIpw3kyyzfuZmc2gfJvD/Yq a@b";
+
+    /// The files of trainee `n` (from 0) of `p` made with uid and gid `id`.
+    fn files_of(p: &LabPlan, n: usize, id: u32) -> BTreeMap<&'static str, String> {
         let cred = Credential {
             password: "pw".to_string(),
             hash: "$6$salt$hash".to_string(),
         };
-        let files = account_files(&p, &ssh, &p.trainees[0], Some(&cred), 1000, 1000);
+        let ssh = p.ssh.clone().unwrap();
+        account_files(p, &ssh, &p.trainees[n], Some(&cred), id, id)
+    }
+
+    #[test]
+    fn account_files_hold_only_the_trainee_and_follow_the_switches() {
+        let p = plan(&format!(
+            "access:\n  ssh: true\n  keys:\n    alice: [\"{KEY}\"]\n"
+        ));
+        let files = files_of(&p, 0, 1000);
         assert!(
             files["passwd"].starts_with("alice:x:1000:1000:"),
             "{}",
@@ -435,7 +441,7 @@ mod tests {
         assert!(files["passwd"].contains(":/workspace:/bin/bash\n"));
         assert!(!files["passwd"].contains("bob"));
         assert!(files["shadow"].starts_with("alice:$6$salt$hash:::::::\n"));
-        assert_eq!(files["authorized_keys"], format!("{key}\n"));
+        assert_eq!(files["authorized_keys"], format!("{KEY}\n"));
         let config = &files["sshd_config"];
         for line in [
             "AllowUsers alice\n",
@@ -447,7 +453,7 @@ mod tests {
             assert!(config.contains(line), "{line}: {config}");
         }
         // bob has no key; as root the account is uid 0 and may log in.
-        let files = account_files(&p, &ssh, &p.trainees[1], Some(&cred), 0, 0);
+        let files = files_of(&p, 1, 0);
         assert!(files["passwd"].starts_with("bob:x:0:0:"));
         assert_eq!(files["authorized_keys"], "");
         assert!(files["sshd_config"].contains("PermitRootLogin yes\n"));
@@ -457,17 +463,10 @@ mod tests {
 
     #[test]
     fn password_off_means_no_hash_and_no_password_authentication() {
-        let key =
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfpVw3HP1OHlTw7bEbjXKIpw3kyyzfuZmc2gfJvD/Yq a@b";
         let p = plan(&format!(
-            "access:\n  ssh: true\n  password: false\n  keys:\n    alice: [\"{key}\"]\n    bob: [\"{key}\"]\n"
+            "access:\n  ssh: true\n  password: false\n  keys:\n    alice: [\"{KEY}\"]\n    bob: [\"{KEY}\"]\n"
         ));
-        let ssh = p.ssh.clone().unwrap();
-        let cred = Credential {
-            password: "pw".to_string(),
-            hash: "$6$salt$hash".to_string(),
-        };
-        let files = account_files(&p, &ssh, &p.trainees[0], Some(&cred), 1000, 1000);
+        let files = files_of(&p, 0, 1000);
         assert!(
             files["shadow"].starts_with("alice:*:"),
             "{}",

@@ -64,6 +64,20 @@ impl Lab {
             "dnslab up --detach",
         )
     }
+
+    /// `dnslab up LAB --backend docker --detach`.
+    pub fn up_docker(&self) -> String {
+        ok(
+            self.run(&[
+                "up",
+                self.file.to_str().unwrap(),
+                "--backend",
+                "docker",
+                "--detach",
+            ]),
+            "dnslab up --backend docker",
+        )
+    }
 }
 
 impl Drop for Lab {
