@@ -448,16 +448,7 @@ fn workstations_have_the_dns_tools_and_see_only_their_workspace() {
     };
     let workshop = "dnslabtest-ws";
     let lab = docker_lab(workshop, "nodes: { workstation: true }\n");
-    ok(
-        lab.run(&[
-            "image",
-            "build",
-            "trainee",
-            "--rootfs",
-            rootfs.to_str().unwrap(),
-        ]),
-        "image build trainee",
-    );
+    lab.build_trainee_image(Path::new(&rootfs));
     up_docker(&lab);
 
     // Only the trainee's own workspace and the lab's public files.

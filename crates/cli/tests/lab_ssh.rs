@@ -224,16 +224,7 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
         bob_key.trim()
     ));
     let _ = lab.run(&["down", "--workshop", WORKSHOP]);
-    ok(
-        lab.run(&[
-            "image",
-            "build",
-            "trainee",
-            "--rootfs",
-            rootfs.to_str().unwrap(),
-        ]),
-        "image build trainee",
-    );
+    lab.build_trainee_image(&rootfs);
     lab.up_docker();
     let client = Client {
         ssh,

@@ -11,11 +11,27 @@ use std::process::ExitCode;
 pub fn list(args: &AccessListArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = super::lab::existing_lab(&args.state)?;
     let logins = access::logins(&state, &plan)?;
+    // The workstations, and their passwords, come with the Docker backend;
+    // the list says where they will be.
+    note_unless_on_docker(&state, &plan);
     match args.format {
         FormatArg::Json => println!("{}", serde_json::to_string_pretty(&logins)?),
         FormatArg::Text => print!("{}", table(&plan, &logins)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says, when the lab is not up on Docker, that SSH logins wait for it;
+/// returns whether it is.
+fn note_unless_on_docker(state: &dnslab_lab::StateDir, plan: &LabPlan) -> bool {
+    let on_docker = dnslab_backends::docker::record::load(state).is_some();
+    if !on_docker && plan.ssh.is_some() {
+        eprintln!(
+            "note: lab {} is not up on Docker: SSH logins work once `dnslab up LABFILE --backend docker` has made the workstations; on the embedded backend trainees use the classroom web (`dnslab web`, `dnslab up --web`)",
+            plan.workshop
+        );
+    }
+    on_docker
 }
 
 fn password_text(plan: &LabPlan, l: &Login) -> String {
@@ -82,10 +98,11 @@ fn exercise_titles(plan: &LabPlan) -> anyhow::Result<Vec<String>> {
 
 pub fn handout(args: &HandoutArgs) -> anyhow::Result<ExitCode> {
     let (state, plan) = super::lab::existing_lab(&args.state)?;
-    // Without SSH access the sheets still say where everything is.
+    // Without SSH access (or before the workstations exist) the sheets
+    // still say where everything is.
     let logins = match access::logins(&state, &plan) {
-        Ok(l) => l,
-        Err(access::AccessError::Off { .. }) => Vec::new(),
+        Ok(l) if note_unless_on_docker(&state, &plan) => l,
+        Ok(_) | Err(access::AccessError::Off { .. }) => Vec::new(),
         Err(e) => return Err(e.into()),
     };
     let titles = exercise_titles(&plan)?;

@@ -65,6 +65,20 @@ impl Lab {
         )
     }
 
+    /// `dnslab image build trainee --rootfs ROOTFS` (workstations).
+    pub fn build_trainee_image(&self, rootfs: &Path) -> String {
+        ok(
+            self.run(&[
+                "image",
+                "build",
+                "trainee",
+                "--rootfs",
+                rootfs.to_str().unwrap(),
+            ]),
+            "image build trainee",
+        )
+    }
+
     /// `dnslab up LAB --backend docker --detach`.
     pub fn up_docker(&self) -> String {
         ok(
