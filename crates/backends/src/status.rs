@@ -251,10 +251,23 @@ fn probe_node(plan: &LabPlan, node: &dnslab_lab::Node, running: bool) -> Health 
 
 /// Node name → health, every node probed at once (each in its own thread).
 fn probe_all(plan: &LabPlan, running: bool) -> HashMap<String, Health> {
+    probe_nodes(plan, running, |_| true)
+}
+
+/// The roles every trainee's grade depends on: the lab's own zones.
+const SHARED: [Role; 3] = [Role::Root, Role::Tld, Role::Zoo];
+
+/// Node name → health of the nodes `which` selects, probed at once.
+fn probe_nodes(
+    plan: &LabPlan,
+    running: bool,
+    which: impl Fn(&dnslab_lab::Node) -> bool,
+) -> HashMap<String, Health> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = plan
             .nodes
             .iter()
+            .filter(|node| which(node))
             .map(|node| (node, scope.spawn(move || probe_node(plan, node, running))))
             .collect();
         handles
@@ -281,6 +294,26 @@ pub fn collect(state: &StateDir, plan: &LabPlan) -> LabStatus {
     lab_status(plan, state, "embedded", pid, pid.is_some(), &|n| {
         health.get(&n.name).cloned().unwrap_or(Health::LabStopped)
     })
+}
+
+/// Why grading cannot run now ([`LabStatus::down`]), probing only what
+/// that depends on: the supervisor and the shared nodes (root, TLDs, zoo).
+/// A class grading at once from the web asks this per grade; probing every
+/// trainee's server and resolver each time, as [`collect`] does, would be
+/// a hundred queries and threads per grade.
+pub fn grading_blocked(state: &StateDir, plan: &LabPlan) -> Option<LabDown> {
+    let pid = state.supervisor().running().map(|id| id.pid);
+    let backend = if crate::docker::record::load(state).is_some() {
+        "docker"
+    } else {
+        "embedded"
+    };
+    let shared = probe_nodes(plan, pid.is_some(), |n| SHARED.contains(&n.role));
+    // Nodes not probed are not what `down` looks at.
+    lab_status(plan, state, backend, pid, pid.is_some(), &|n| {
+        shared.get(&n.name).cloned().unwrap_or(Health::Answers)
+    })
+    .down()
 }
 
 /// The status of a Docker lab: each node's container state, published
@@ -379,7 +412,7 @@ impl LabStatus {
                 up: self.up_command(),
             });
         }
-        let shared = [Role::Root, Role::Tld, Role::Zoo].map(Role::as_str);
+        let shared = SHARED.map(Role::as_str);
         let nodes: Vec<(String, String)> = self
             .nodes
             .iter()

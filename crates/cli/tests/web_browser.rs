@@ -146,6 +146,30 @@ fn a_trainee_passes_in_the_browser_and_the_board_turns_green() {
     alice.screenshot(&webdriver::artifacts_dir().join("web-report-ds-submission.png"));
     // The chain picture, as the report page shows it.
     alice.find("img[src='/t/alice/chain/ds-submission']");
+    // On a phone's width the page fits and the picture keeps a readable
+    // size: its frame scrolls sideways instead of shrinking its text.
+    alice.set_window_size(360, 780);
+    alice.go(&format!("{base}/t/alice/report/ds-submission"));
+    let sizes = alice.execute(
+        "const i = document.querySelector(\"img[src='/t/alice/chain/ds-submission']\"); \
+         return [i.getBoundingClientRect().width, \
+                 document.documentElement.scrollWidth, \
+                 document.documentElement.clientWidth, \
+                 i.parentElement.parentElement.scrollWidth > i.parentElement.parentElement.clientWidth];",
+    );
+    let shown = sizes[0].as_f64().unwrap_or_default();
+    // The drawing is 640 wide with 11-unit text: 9 px and up on screen.
+    assert!(
+        shown * 11.0 / 640.0 >= 9.0,
+        "picture shrunk to {shown} px: {sizes}"
+    );
+    assert!(
+        sizes[1].as_f64() <= sizes[2].as_f64(),
+        "the page itself scrolls sideways on a phone: {sizes}"
+    );
+    assert_eq!(sizes[3], serde_json::Value::Bool(true), "{sizes}");
+    alice.screenshot(&webdriver::artifacts_dir().join("web-report-phone.png"));
+    alice.set_window_size(1200, 900);
     alice.go(&format!("{base}/t/alice/chain/ds-submission"));
     alice.find("svg");
     alice.screenshot(&webdriver::artifacts_dir().join("web-chain.png"));

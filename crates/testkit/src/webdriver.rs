@@ -215,6 +215,24 @@ impl Session<'_> {
         }
     }
 
+    /// Resizes the window (a phone's width, say).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Runs `script` (a function body) in the page; its return value.
+    pub fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
     /// Saves a PNG screenshot of the window to `path`.
     pub fn screenshot(&self, path: &Path) {
         let b64 = self.call("GET", "/screenshot", None);

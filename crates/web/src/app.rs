@@ -528,11 +528,11 @@ fn report_page(app: &App, s: &Session, t: &Trainee, exercise: &str) -> Response 
             (body)
             @if has_chain {
                 h2 { "Your chain of trust" }
-                img.picture src=(format!("/t/{}/chain/{}", t.name, exercise)) alt="the chain of trust from the lab root to your zone";
+                (picture(&format!("/t/{}/chain/{}", t.name, exercise), "the chain of trust from the lab root to your zone"))
             }
             @if uses_timeline {
                 h2 { "Your rollover timeline" }
-                img.picture src=(format!("/t/{}/timeline.svg", t.name)) alt="your keys' states over time";
+                (picture(&format!("/t/{}/timeline.svg", t.name), "your keys' states over time"))
             }
             form method="post" action=(format!("/t/{}/grade/{}", t.name, exercise)) {
                 input type="hidden" name="csrf" value=(app.csrf.token(s));
@@ -973,6 +973,18 @@ fn svg(text: String) -> Response {
         text,
     )
         .into_response()
+}
+
+/// A picture on a page: in a frame that scrolls sideways on a phone, a
+/// tap away from the picture alone (to zoom).
+fn picture(src: &str, alt: &str) -> Markup {
+    html! {
+        div.picture-frame {
+            a href=(src) title="open the picture alone" {
+                img.picture src=(src) alt=(alt);
+            }
+        }
+    }
 }
 
 async fn chain_picture(

@@ -28,7 +28,11 @@ textarea { width: 100%; min-height: 6rem; font-family: monospace; }
 form.inline { display: inline; }
 button { padding: 0.3rem 0.8rem; }
 .sheet { page-break-after: always; border: 1px solid #999; padding: 1rem; margin-bottom: 1rem; }
-img.picture { max-width: 100%; height: auto; border: 1px solid #ccc; }
+/* Pictures keep a readable size on a phone: the frame scrolls sideways
+   (text ~9 px and up, not the 5 px of a 640-wide drawing squeezed into
+   360 px); a tap opens the picture alone, to zoom. */
+.picture-frame { overflow-x: auto; }
+img.picture { width: 100%; min-width: 34rem; height: auto; border: 1px solid #ccc; }
 @media print { nav, form, .noprint { display: none; } .sheet { border: none; } }
 "#;
 

@@ -83,7 +83,7 @@ pub fn grade(args: &GradeArgs) -> anyhow::Result<ExitCode> {
     };
     // A stopped lab would fail every trainee for the lab's absence: no
     // grades then, exit 2 (the one rule for "down" is LabStatus::down).
-    if let Some(down) = super::lab::current_status(&state, &plan).down() {
+    if let Some(down) = dnslab_backends::status::grading_blocked(&state, &plan) {
         return Err(down.into());
     }
     let mut opts = GradeOptions::new(now);

@@ -64,8 +64,7 @@ impl LabOps for CliLab {
     }
 
     fn down(&self) -> Option<String> {
-        current_status(&self.state, &self.plan)
-            .down()
+        dnslab_backends::status::grading_blocked(&self.state, &self.plan)
             .map(|d| format!("{:#}", anyhow::Error::from(d)))
     }
 }
