@@ -205,6 +205,10 @@ const README_COMMANDS: &[(&str, Runs)] = &[
         Runs::Scratch(&["key ds {ksk}"]),
     ),
     (
+        "dnslab up labs/cctld-pilot.yaml --detach --web 0.0.0.0:8080",
+        Runs::Elsewhere("web_class.rs (up --detach --web on a loopback port)"),
+    ),
+    (
         "dnslab web --listen 0.0.0.0:8080 --public-url http://10.0.0.5:8080",
         Runs::Elsewhere("web_portal.rs, web_browser.rs (dnslab web on a loopback port)"),
     ),
