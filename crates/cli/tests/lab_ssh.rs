@@ -225,7 +225,15 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
     ));
     let _ = lab.run(&["down", "--workshop", WORKSHOP]);
     lab.build_trainee_image(&rootfs);
-    lab.up_docker();
+    let up = lab.up_docker();
+    assert!(
+        up.contains(&format!(
+            "trainees log in by SSH on 127.0.0.1, ports {}–{}",
+            base + 1,
+            base + 2
+        )),
+        "{up}"
+    );
     let client = Client {
         ssh,
         sshpass,

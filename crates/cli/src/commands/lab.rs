@@ -222,6 +222,16 @@ fn up_docker(args: &UpArgs) -> anyhow::Result<ExitCode> {
         state.path().display()
     );
     dnslab_web::Tokens::load_or_create(&state, &plan)?;
+    if let (Some(ssh), Some(first), Some(last)) =
+        (&plan.ssh, plan.trainees.first(), plan.trainees.last())
+    {
+        println!(
+            "trainees log in by SSH on {}, ports {}–{}: their logins in `dnslab access list`, printable in `dnslab handout`",
+            ssh.bind,
+            ssh.port(first),
+            ssh.port(last)
+        );
+    }
     if args.detach {
         return detach(args, &plan, &state, started);
     }
