@@ -563,12 +563,21 @@ mod csv {
         "reference",
     ];
 
-    /// A field, quoted if it contains a comma, a quote, CR or LF.
-    fn field(text: &str) -> String {
+    /// A field, quoted if it contains a comma, a quote, CR or LF. One that
+    /// a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+    /// `@`, a tab or CR; messages quote what trainees' servers answer) gets
+    /// a leading `'`, which spreadsheets show as text (OWASP's advice on
+    /// CSV injection).
+    pub(super) fn field(text: &str) -> String {
+        let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        };
         if text.contains([',', '"', '\r', '\n']) {
             format!("\"{}\"", text.replace('"', "\"\""))
         } else {
-            text.to_string()
+            text
         }
     }
 
@@ -1050,6 +1059,20 @@ mod tests {
             "last record not ended"
         );
         records
+    }
+
+    #[test]
+    fn csv_fields_that_a_spreadsheet_would_run_are_text() {
+        assert_eq!(
+            csv::field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv::field("+1"), "'+1");
+        assert_eq!(csv::field("-2+3"), "'-2+3");
+        assert_eq!(csv::field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv::field("\tx"), "'\tx");
+        assert_eq!(csv::field("a=b"), "a=b");
+        assert_eq!(csv::field("20"), "20");
     }
 
     #[test]
