@@ -10,6 +10,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils unbound \
       openssh-server \
+      nftables \
  && rm -rf /var/lib/apt/lists/*
 COPY dnslab /usr/local/bin/dnslab
 LABEL dnslab.managed=true dnslab.image=trainee dnslab.sshd=true

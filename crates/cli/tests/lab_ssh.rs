@@ -432,13 +432,39 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
         )),
         "{hardening}"
     );
-    // Outside the lab network is out of reach because the bridge does not
-    // masquerade (no packet is sent outside to show it).
+    // The bridge does not masquerade; and nothing on it may open a
+    // connection off it (the lab's firewall table, docker::egress): the
+    // host listens on the bridge's own gateway address and hears nothing
+    // from her workstation, while connections from the host in (her SSH
+    // login) work throughout.
     let masquerade = inspect(
         &format!("dnslab-{WORKSHOP}"),
         "{{index .Options \"com.docker.network.bridge.enable_ip_masquerade\"}}",
     );
     assert_eq!(masquerade, "false");
+    let gateway: std::net::Ipv4Addr = inspect(
+        &format!("dnslab-{WORKSHOP}"),
+        "{{(index .IPAM.Config 0).Gateway}}",
+    )
+    .parse()
+    .expect("the lab network's gateway");
+    let host_side = std::net::TcpListener::bind((gateway, 0)).unwrap();
+    host_side.set_nonblocking(true).unwrap();
+    let host_port = host_side.local_addr().unwrap().port();
+    let (code, out) = client.with_password(
+        alice_port,
+        "alice",
+        &alice_pw,
+        &format!(
+            "if timeout 3 bash -c 'echo hi > /dev/tcp/{gateway}/{host_port}'; then echo reached; else echo blocked; fi"
+        ),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.trim(), "blocked", "{out}");
+    assert!(
+        host_side.accept().is_err(),
+        "the host heard alice's workstation on {gateway}:{host_port}"
+    );
 
     // bob's password does not open alice's account, nor alice's key bob's…
     let (code, out) = client.with_password(alice_port, "alice", &bob_pw, "true");

@@ -79,6 +79,9 @@ pub const TRAINEE_TOOLS: &[(&str, &str)] = &[
     ("usr/bin/kzonecheck", "knot-dnssecutils"),
     ("usr/sbin/unbound", "unbound"),
     ("bin/bash", "bash"),
+    // Not for trainees: `up` writes the lab network's firewall with it
+    // (docker::egress), in a one-off container of this image.
+    ("usr/sbin/nft", "nftables"),
 ];
 
 /// OpenSSH's server, which a trainee image needs for `access.ssh`, and its
@@ -86,8 +89,7 @@ pub const TRAINEE_TOOLS: &[(&str, &str)] = &[
 pub const SSH_SERVER: (&str, &str) = ("usr/sbin/sshd", "openssh-server");
 
 /// debootstrap's `--include` for a trainee root filesystem.
-pub const ROOTFS_PACKAGES: &str =
-    "bind9-utils,bind9-dnsutils,ldnsutils,knot-dnsutils,knot-dnssecutils,unbound,openssh-server";
+pub const ROOTFS_PACKAGES: &str = "bind9-utils,bind9-dnsutils,ldnsutils,knot-dnsutils,knot-dnssecutils,unbound,openssh-server,nftables";
 
 /// The executable to put in images: this one.
 pub fn current_executable() -> Result<PathBuf, DockerError> {

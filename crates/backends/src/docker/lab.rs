@@ -62,6 +62,11 @@ pub async fn bring_up(
     write_public_files(state)?;
     let (image_id, trainee_image_id) = image_ids(&docker, plan).await?;
     super::ssh::prepare(&docker, plan, state).await?;
+    if plan.runs_workstation {
+        // Trainees have shells there: nothing on the lab network may open
+        // a connection off it.
+        super::egress::close(&docker, &plan.workshop, &net.id).await?;
+    }
     let specs =
         containers::node_specs(plan, state, &image_id, &trainee_image_id).map_err(lab_error)?;
     let ports =
@@ -292,6 +297,13 @@ pub struct DownReport {
 /// `None`); needs no state directory.
 pub async fn tear_down(workshop: Option<&str>) -> Result<DownReport, DockerError> {
     let docker = connect().await?;
+    if let Some(w) = workshop {
+        // No table is fine; no trainee image (a lab without workstations
+        // never made one) is too.
+        if let Err(e) = super::egress::remove(&docker, w).await {
+            tracing::debug!(error = %dnslab_zone::ErrorChain(&e), "no lab firewall removed");
+        }
+    }
     let containers = containers::remove_all(&docker, workshop).await?;
     let networks = network::remove_all(&docker, workshop).await?;
     let volumes = remove_volumes(&docker, workshop).await?;

@@ -18,6 +18,7 @@
 //! ([`dnslab_lab::reach`]), never on the bridge's addresses.
 
 pub mod containers;
+pub mod egress;
 pub mod exec;
 pub mod image;
 pub mod lab;
