@@ -235,7 +235,10 @@ impl StateDir {
 
     /// Creates what is missing of a trainee's workspace, and the README.
     fn write_workspace(&self, plan: &LabPlan, t: &Trainee) -> Result<(), StateError> {
-        create_dir(&self.trainee_dir(t), None)?;
+        // The trainee's keys end up here: the instructor's (and the
+        // containers', which run as the instructor) only, not every local
+        // user's (a workspace made by an older dnslab is tightened too).
+        create_dir(&self.trainee_dir(t), Some(0o700))?;
         let zone_file = self.root.join(&t.zone_file);
         if !zone_file.exists() {
             write_text(&zone_file, &plan.trainee_zone_text(t))?;

@@ -1,6 +1,7 @@
 //! The state directory: layout, permissions, idempotence, reset.
 
 use dnslab_lab::{LabPlan, ResolverConfig, StateDir};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 fn minimal() -> LabPlan {
@@ -84,6 +85,17 @@ fn key_permissions() {
         }
     }
     assert_eq!(privates, 6);
+    // Trainees keep their own keys in their workspaces: not for other
+    // local users.
+    let plan = minimal();
+    for t in &plan.trainees {
+        assert_eq!(mode(&state.trainee_dir(t)), 0o700, "{}", t.name);
+    }
+    // One made wide open by an older dnslab is tightened at the next init.
+    let first = state.trainee_dir(&plan.trainees[0]);
+    std::fs::set_permissions(&first, std::fs::Permissions::from_mode(0o755)).unwrap();
+    state.init(&plan).unwrap();
+    assert_eq!(mode(&first), 0o700);
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub async fn bring_up(
             "the Docker backend runs every trainee's server and resolver: remove `nodes: { auth: false }` / `resolver: false` from the lab file, or use the embedded backend".to_string(),
         ));
     }
+    bindable(state.path())?;
     let docker = connect().await?;
     progress.start("node image", 1);
     let image_built = image::ensure_node_image(&docker, false).await?;
@@ -88,6 +89,20 @@ pub async fn bring_up(
         image_built,
         nodes: specs.len(),
     })
+}
+
+/// Docker's bind mounts are `SOURCE:TARGET[:OPTIONS]`: a state directory
+/// with a `:` in its path would be cut there (and mount the wrong thing),
+/// so it is refused before anything is made.
+fn bindable(state_dir: &std::path::Path) -> Result<(), DockerError> {
+    let absolute = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
+    if absolute.to_string_lossy().contains(':') {
+        return Err(DockerError::Setup(format!(
+            "the state directory {} has a ':' in its path, which Docker's bind mounts cannot take; choose another with --state-dir (or DNSLAB_STATE_DIR)",
+            absolute.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The node image's id, and the trainee image's when the lab has
@@ -558,4 +573,17 @@ pub async fn recreate_trainee(
         n += 1;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_directory_with_a_colon_is_refused_by_name() {
+        let e = bindable(std::path::Path::new("/srv/labs/2026:pilot")).unwrap_err();
+        assert!(e.to_string().contains("/srv/labs/2026:pilot"), "{e}");
+        assert!(e.to_string().contains("':'"), "{e}");
+        assert!(bindable(std::path::Path::new("/srv/labs/2026-pilot")).is_ok());
+    }
 }
