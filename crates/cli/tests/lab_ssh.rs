@@ -1,7 +1,8 @@
 //! Trainees log in to their own workstation by SSH (`access.ssh` in the
 //! lab file, Docker backend), from outside the lab as from a laptop: with
 //! Debian's OpenSSH client and sshpass, on the workstations' published
-//! ports on 127.0.0.1 only.
+//! ports on 127.0.0.1; and, as root, from a network namespace the test
+//! makes (the classroom network) to an address of its own veth pair.
 //!
 //! Needs the Docker engine, `ssh`, `ssh-keygen` and `sshpass` on the host,
 //! and a trainee root filesystem with openssh-server in
@@ -521,4 +522,135 @@ fn trainees_reach_their_own_workstation_by_ssh_and_nothing_else() {
     assert!(!out.contains("alice.ne.zone.signed"), "{out}");
 
     ok(lab.run(&["down"]), "down");
+}
+
+/// A veth pair to a network namespace of the test's own, standing in for
+/// the classroom network; removed when dropped.
+struct Classroom {
+    ns: String,
+    host_if: String,
+}
+
+impl Drop for Classroom {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.host_if])
+            .output();
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).output();
+    }
+}
+
+/// A trainee's laptop on the classroom network (a network namespace this
+/// test makes, behind a veth pair: root only) logs in on the address the
+/// lab publishes SSH on. The connection comes in through Docker's DNAT and
+/// its replies leave the lab's bridge for another interface: the lab's
+/// firewall (docker::egress) must let replies out while it drops every
+/// connection opened from the bridge.
+#[test]
+fn a_laptop_on_the_classroom_network_logs_in_through_the_lab_firewall() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        // Not a missing tool: making a network namespace takes root, which
+        // `cargo test` as an ordinary user does not have (CI runs as root).
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a_laptop_on_the_classroom_network_logs_in_through_the_lab_firewall: needs root for a network namespace"
+        );
+        return;
+    }
+    if !dnslab_testkit::docker() {
+        return;
+    }
+    let Some([ssh, sshpass, ip]) = dnslab_testkit::peers(["ssh", "sshpass", "ip"]) else {
+        return;
+    };
+    let Some(rootfs) = rootfs_with_sshd() else {
+        return;
+    };
+    let tag = std::process::id() % 10000;
+    let net = Classroom {
+        ns: format!("dnslab-lan-{tag}"),
+        host_if: format!("dlh{tag}"),
+    };
+    let peer_if = format!("dln{tag}");
+    let (host_addr, laptop_addr) = ("198.18.251.1", "198.18.251.2");
+    for args in [
+        vec!["netns", "add", &net.ns],
+        vec![
+            "link",
+            "add",
+            &net.host_if,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &peer_if,
+        ],
+        vec!["link", "set", &peer_if, "netns", &net.ns],
+        vec!["addr", "add", "198.18.251.1/30", "dev", &net.host_if],
+        vec!["link", "set", &net.host_if, "up"],
+        vec![
+            "-n",
+            &net.ns,
+            "addr",
+            "add",
+            "198.18.251.2/30",
+            "dev",
+            &peer_if,
+        ],
+        vec!["-n", &net.ns, "link", "set", &peer_if, "up"],
+        vec!["-n", &net.ns, "link", "set", "lo", "up"],
+    ] {
+        let out = Command::new(&ip).args(&args).output().unwrap();
+        assert!(out.status.success(), "ip {args:?}: {}", printed(&out));
+    }
+    let workshop = "dnslabtest-ssh-lan";
+    let lab = Lab::from_yaml(&format!(
+        "workshop: {workshop}\ntlds: [ne]\ntrainees: {{ names: [alice] }}\nzoo: false\n\
+         addresses: {{ base: 127.157.0.0/16 }}\nport: 10053\nexercises: [sign-zone]\n\
+         access:\n  ssh: true\n  bind: {host_addr}\n  port_base: 2200\n"
+    ));
+    let _ = lab.run(&["down", "--workshop", workshop]);
+    lab.build_trainee_image(&rootfs);
+    lab.up_docker();
+    let (_, _, password, _, port) = logins(&lab)
+        .into_iter()
+        .find(|l| l.0 == "alice")
+        .expect("alice's login");
+    let password = password.expect("alice's password");
+    let known_hosts = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new(&ip)
+        .args(["netns", "exec", &net.ns])
+        .arg(&sshpass)
+        .arg("-e")
+        .arg(&ssh)
+        .args(["-F", "/dev/null", "-p", &port.to_string(), "-o"])
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            known_hosts.path().display()
+        ))
+        .args([
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "LogLevel=ERROR",
+            &format!("alice@{host_addr}"),
+            "echo logged-in-from; echo $SSH_CLIENT",
+        ])
+        .env("SSHPASS", &password)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(said.contains("logged-in-from"), "{said}");
+    // Through Docker's DNAT the workstation sees the laptop's address
+    // (docker-proxy would show the gateway's).
+    assert!(said.contains(laptop_addr), "{said}");
+    ok(lab.run(&["down"]), "dnslab down");
 }
