@@ -196,22 +196,31 @@ pub fn wait_until_ds_served(
     trainee: &Trainee,
     records: &[Record],
 ) -> Option<bool> {
-    use std::time::{Duration, Instant};
     state.supervisor().running()?;
     let tld = plan.tld(&trainee.tld)?;
     let mut want: Vec<Vec<u8>> = records.iter().map(|r| r.rdata.to_vec()).collect();
     want.sort();
     want.dedup();
+    Some(served_within_10s(
+        || crate::probe::served_ds(tld.address, &trainee.zone, PROBE_TIMEOUT),
+        &want,
+    ))
+}
+
+/// One look's wait for an answer while polling a lab node.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Whether `look` answers `want` within 10 s, looking every 50 ms.
+fn served_within_10s(look: impl Fn() -> Option<Vec<Vec<u8>>>, want: &[Vec<u8>]) -> bool {
+    use std::time::{Duration, Instant};
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        let served =
-            crate::probe::served_ds(tld.address, &trainee.zone, Duration::from_millis(300));
-        if served.as_ref() == Some(&want) {
-            return Some(true);
+        if look().as_deref() == Some(want) {
+            return true;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
-    Some(false)
+    false
 }
 
 /// When the lab runs, waits (10 s at most) until `trainee`'s server
@@ -223,20 +232,13 @@ pub fn wait_until_zone_served(
     trainee: &Trainee,
     apex_soa: &[Vec<u8>],
 ) -> Option<bool> {
-    use std::time::{Duration, Instant};
     state.supervisor().running()?;
     let mut want = apex_soa.to_vec();
     want.sort();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let served =
-            crate::probe::served_apex_soa(trainee.auth, &trainee.zone, Duration::from_millis(300));
-        if served.as_ref() == Some(&want) {
-            return Some(true);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(false)
+    Some(served_within_10s(
+        || crate::probe::served_apex_soa(trainee.auth, &trainee.zone, PROBE_TIMEOUT),
+        &want,
+    ))
 }
 
 /// Where a trainee's submitted DS records are kept.

@@ -723,3 +723,54 @@ pub async fn log_tail(docker: &Docker, container: &str, lines: usize) -> String 
     }
     out.trim_end().to_string()
 }
+
+/// Runs a one-off container `name` made from `body` to its end and
+/// removes it (also one left by an interrupted run); `job` names what it
+/// runs in errors, e.g. "ssh-keygen in the trainee image". A job that
+/// fails says so with the last lines of its output.
+pub async fn run_to_end(
+    docker: &Docker,
+    name: &str,
+    body: bollard::models::ContainerCreateBody,
+    job: &str,
+) -> Result<(), DockerError> {
+    use bollard::query_parameters::{
+        CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    };
+    use futures_util::StreamExt;
+    let remove = RemoveContainerOptionsBuilder::default().force(true).build();
+    let _ = docker.remove_container(name, Some(remove.clone())).await;
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    docker
+        .create_container(Some(options), body)
+        .await
+        .map_err(DockerError::api(format!(
+            "creating the container for {job}"
+        )))?;
+    let outcome = async {
+        docker
+            .start_container(
+                name,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+            .map_err(DockerError::api(format!("starting {job}")))?;
+        let wait = WaitContainerOptionsBuilder::default()
+            .condition("not-running")
+            .build();
+        let mut waits = docker.wait_container(name, Some(wait));
+        while let Some(status) = waits.next().await {
+            if let Err(error) = status {
+                let log = log_tail(docker, name, 10).await;
+                return Err(DockerError::Setup(format!(
+                    "{job} failed ({}); its output:\n{log}",
+                    dnslab_zone::ErrorChain(&error)
+                )));
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let _ = docker.remove_container(name, Some(remove)).await;
+    outcome
+}

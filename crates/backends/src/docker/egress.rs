@@ -35,10 +35,6 @@ use super::image::ImageKind;
 use super::{DockerError, labels, workshop_labels};
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
-};
-use futures_util::StreamExt;
 
 /// The nftables table of `workshop` (names: letters, digits and `_`).
 pub fn table_name(workshop: &str) -> String {
@@ -118,42 +114,7 @@ async fn run_nft(docker: &Docker, workshop: &str, commands: String) -> Result<()
         ..Default::default()
     };
     let name = super::container_name(workshop, "egress");
-    let remove = RemoveContainerOptionsBuilder::default().force(true).build();
-    // One left by an interrupted `up` or `down`.
-    let _ = docker.remove_container(&name, Some(remove.clone())).await;
-    let options = CreateContainerOptionsBuilder::default().name(&name).build();
-    docker
-        .create_container(Some(options), body)
-        .await
-        .map_err(DockerError::api("creating the lab firewall container"))?;
-    let outcome = async {
-        docker
-            .start_container(
-                &name,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map_err(DockerError::api(
-                "starting nft in the trainee image (is nftables in its root filesystem? see docker/README.md)",
-            ))?;
-        let wait = WaitContainerOptionsBuilder::default()
-            .condition("not-running")
-            .build();
-        let mut waits = docker.wait_container(&name, Some(wait));
-        while let Some(status) = waits.next().await {
-            if let Err(error) = status {
-                let log = super::containers::log_tail(docker, &name, 10).await;
-                return Err(DockerError::Setup(format!(
-                    "nft in the trainee image failed ({}); its output:\n{log}",
-                    dnslab_zone::ErrorChain(&error)
-                )));
-            }
-        }
-        Ok(())
-    }
-    .await;
-    let _ = docker.remove_container(&name, Some(remove)).await;
-    outcome
+    super::containers::run_to_end(docker, &name, body, "nft in the trainee image").await
 }
 
 #[cfg(test)]

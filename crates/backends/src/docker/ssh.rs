@@ -43,12 +43,8 @@ use super::image::ImageKind;
 use super::{DockerError, labels, workshop_labels};
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
-};
 use dnslab_lab::access::{self, Credential, HOST_KEY_FILE};
 use dnslab_lab::{LabPlan, SshAccess, StateDir, Trainee};
-use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -338,40 +334,7 @@ async fn make_host_keys(
         ..Default::default()
     };
     let name = super::container_name(&plan.workshop, "host-keys");
-    let remove = RemoveContainerOptionsBuilder::default().force(true).build();
-    // One left by an interrupted `up`.
-    let _ = docker.remove_container(&name, Some(remove.clone())).await;
-    let options = CreateContainerOptionsBuilder::default().name(&name).build();
-    docker
-        .create_container(Some(options), body)
-        .await
-        .map_err(DockerError::api("creating the host-key container"))?;
-    let outcome = async {
-        docker
-            .start_container(
-                &name,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map_err(DockerError::api("starting the host-key container"))?;
-        let wait = WaitContainerOptionsBuilder::default()
-            .condition("not-running")
-            .build();
-        let mut waits = docker.wait_container(&name, Some(wait));
-        while let Some(status) = waits.next().await {
-            if let Err(error) = status {
-                let log = super::containers::log_tail(docker, &name, 10).await;
-                return Err(DockerError::Setup(format!(
-                    "ssh-keygen in the trainee image failed ({}); its output:\n{log}",
-                    dnslab_zone::ErrorChain(&error)
-                )));
-            }
-        }
-        Ok(())
-    }
-    .await;
-    let _ = docker.remove_container(&name, Some(remove)).await;
-    outcome?;
+    super::containers::run_to_end(docker, &name, body, "ssh-keygen in the trainee image").await?;
     for t in trainees {
         let key = keys.join(t).join(HOST_KEY_FILE);
         if !key.is_file() {
